@@ -1,0 +1,104 @@
+"""The summary cache: read metadata 4202, or compute and store it, and serve studies.
+
+The Orthanc side is behind the :class:`InstanceStore` protocol so that this
+logic stays plain Python; :mod:`ohif_plugin.orthanc_glue` implements it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ohif_plugin.preload import PreloadItem
+from ohif_plugin.study import InstanceSummary, assemble_study
+from ohif_plugin.summary import (
+    Summary,
+    SummaryError,
+    decode_summary,
+    encode_summary,
+    summarize_dicom,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class InstanceGone(Exception):
+    """The instance was deleted (or never existed)."""
+
+
+class InstanceStore(Protocol):
+    def study_instances(self, study_id: str) -> list[str] | None:
+        """Orthanc identifiers of the study's instances, in Orthanc's order; None if unknown."""
+
+    def stored_summary(self, instance_id: str) -> bytes | None:
+        """The metadata 4202 value, None if absent; raises InstanceGone."""
+
+    def read_dicom(self, instance_id: str) -> bytes:
+        """The DICOM file; raises InstanceGone."""
+
+    def store_summary(self, instance_id: str, value: bytes) -> None:
+        """Write metadata 4202; raises InstanceGone."""
+
+
+@dataclass
+class Counters:
+    """Since start-up. Updated under the GIL, so plain integers are enough."""
+
+    computed: int = 0
+    reused: int = 0
+    failed: int = 0
+
+
+class SummaryCache:
+    def __init__(self, store: InstanceStore) -> None:
+        self._store = store
+        self.counters = Counters()
+
+    def summary_of(self, instance_id: str) -> Summary:
+        """The valid stored summary, or a freshly computed one that replaces a stale one."""
+        stored = self._store.stored_summary(instance_id)
+        if stored is not None:
+            summary = decode_summary(stored)
+            if summary is not None:
+                self.counters.reused += 1
+                return summary
+            logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
+        summary = summarize_dicom(self._store.read_dicom(instance_id))
+        self._store.store_summary(instance_id, encode_summary(summary))
+        self.counters.computed += 1
+        return summary
+
+    def study(self, study_id: str) -> dict[str, Any] | None:
+        """The ohif-dicom-json answer, or None for an unknown study.
+
+        An instance that cannot be summarized is logged and left out: one odd
+        file must not hide the rest of the study.
+        """
+        instance_ids = self._store.study_instances(study_id)
+        if instance_ids is None:
+            return None
+        instances = []
+        for instance_id in instance_ids:
+            try:
+                instances.append(InstanceSummary(instance_id, self.summary_of(instance_id)))
+            except InstanceGone:
+                logger.info("Instance %s was deleted while its study was assembled", instance_id)
+            except SummaryError as error:
+                self.counters.failed += 1
+                logger.warning("Instance %s left out of study %s: %s", instance_id, study_id, error)
+            except Exception:
+                self.counters.failed += 1
+                logger.exception("Instance %s left out of study %s", instance_id, study_id)
+        return assemble_study(instances)
+
+    def preload(self, item: PreloadItem) -> None:
+        """Compute and store the summary of a newly received instance."""
+        try:
+            summary = summarize_dicom(item.header) if item.header is not None else None
+        except SummaryError:
+            summary = None  # the header cut was wrong: read the whole file instead
+        if summary is None:
+            summary = summarize_dicom(self._store.read_dicom(item.instance_id))
+        self._store.store_summary(item.instance_id, encode_summary(summary))
+        self.counters.computed += 1

@@ -1,0 +1,128 @@
+"""The "OHIF" section of the Orthanc configuration, as one typed settings object."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SECTION = "OHIF"
+
+
+class DataSource(enum.Enum):
+    DICOM_JSON = "dicom-json"
+    DICOM_WEB = "dicom-web"
+
+
+class ConfigurationError(Exception):
+    """A configuration value the plugin cannot work with; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_source: DataSource = DataSource.DICOM_JSON
+    router_basename: str = "/ohif/"
+    user_configuration: str = ""
+    """The text of the UserConfiguration file (read once, at start-up)."""
+    user_configuration_path: str = ""
+    preload: bool = True
+    dicomweb_root: str = "/dicom-web/"
+    """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side."""
+
+    @property
+    def preloads(self) -> bool:
+        """Summaries are computed at ingestion only where the dicom-json source uses them."""
+        return self.preload and self.data_source is DataSource.DICOM_JSON
+
+
+KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload")
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})" if not isinstance(value, str) else repr(value)
+
+
+def _string(section: Mapping[str, Any], key: str, default: str, allowed: str) -> str:
+    value = section.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f'"{SECTION}"."{key}" must be {allowed}, found {_describe(value)}'
+        )
+    return value
+
+
+def _with_slashes(path: str) -> str:
+    return path if path.endswith("/") else path + "/"
+
+
+def parse_settings(configuration: Mapping[str, Any]) -> Settings:
+    """Settings from the whole Orthanc configuration; raises ConfigurationError."""
+    section = configuration.get(SECTION, {})
+    if not isinstance(section, Mapping):
+        raise ConfigurationError(f'"{SECTION}" must be a JSON object, found {_describe(section)}')
+
+    allowed_sources = " or ".join(f'"{source.value}"' for source in DataSource)
+    source_name = _string(section, "DataSource", DataSource.DICOM_JSON.value, allowed_sources)
+    try:
+        data_source = DataSource(source_name)
+    except ValueError:
+        raise ConfigurationError(
+            f'"{SECTION}"."DataSource" must be {allowed_sources}, found {_describe(source_name)}'
+        ) from None
+
+    router_basename = _string(
+        section, "RouterBasename", "/ohif/", 'a URL path starting with "/" (e.g. "/ohif/")'
+    )
+    if not router_basename.startswith("/"):
+        raise ConfigurationError(
+            f'"{SECTION}"."RouterBasename" must be a URL path starting with "/" '
+            f'(e.g. "/ohif/"), found {_describe(router_basename)}'
+        )
+
+    user_path = _string(
+        section, "UserConfiguration", "", "the path of a JavaScript file, or empty"
+    )
+    user_text = ""
+    if user_path:
+        try:
+            user_text = Path(user_path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigurationError(
+                f'"{SECTION}"."UserConfiguration" must be a readable UTF-8 JavaScript file, '
+                f"found {user_path!r}: {error}"
+            ) from None
+
+    preload = section.get("Preload", True)
+    if not isinstance(preload, bool):
+        raise ConfigurationError(
+            f'"{SECTION}"."Preload" must be true or false, found {_describe(preload)}'
+        )
+
+    dicomweb_root = "/dicom-web/"
+    if data_source is DataSource.DICOM_WEB:
+        dicomweb = configuration.get("DicomWeb", {})
+        found = dicomweb.get("Root", dicomweb_root) if isinstance(dicomweb, Mapping) else dicomweb
+        if not isinstance(found, str) or not found.startswith("/"):
+            raise ConfigurationError(
+                f'"DicomWeb"."Root" must be a URL path starting with "/", found {_describe(found)}'
+            )
+        dicomweb_root = found
+
+    return Settings(
+        data_source=data_source,
+        router_basename=_with_slashes(router_basename),
+        user_configuration=user_text,
+        user_configuration_path=user_path,
+        preload=preload,
+        dicomweb_root=_with_slashes(dicomweb_root),
+    )
+
+
+def unknown_keys(configuration: Mapping[str, Any]) -> list[str]:
+    """Keys of the section that this plugin does not know: most likely typos."""
+    section = configuration.get(SECTION, {})
+    if not isinstance(section, Mapping):
+        return []
+    return sorted(key for key in section if key not in KNOWN_KEYS)

@@ -1,0 +1,238 @@
+"""The only module that imports ``orthanc``: callbacks, REST routes and logging.
+
+Every callback is wrapped so that no exception reaches Orthanc: errors go to
+Orthanc's log and the server goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orthanc
+
+try:
+    import orjson
+
+    from ohif_plugin import __version__
+    from ohif_plugin.cache import InstanceGone, SummaryCache
+    from ohif_plugin.configuration import ConfigurationError, parse_settings, unknown_keys
+    from ohif_plugin.preload import PreloadItem, PreloadWorker
+    from ohif_plugin.summary import METADATA_KEY, header_bytes
+
+    MISSING_DEPENDENCY: ImportError | None = None
+except ImportError as error:  # reported through Orthanc's log by initialize()
+    MISSING_DEPENDENCY = error
+
+logger = logging.getLogger("ohif_plugin")
+
+ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
+MAX_QUEUED_HEADER = 1024 * 1024
+"""Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
+
+
+class OrthancLogHandler(logging.Handler):
+    """Sends the plugin's log records to Orthanc's own log."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = "OHIF plugin: " + self.format(record)
+            if record.levelno >= logging.ERROR:
+                orthanc.LogError(message)
+            elif record.levelno >= logging.WARNING:
+                orthanc.LogWarning(message)
+            else:
+                orthanc.LogInfo(message)
+        except Exception:
+            self.handleError(record)
+
+
+def _error_code(error: Exception) -> int | None:
+    code = error.args[0] if error.args else None
+    return code if isinstance(code, int) else None
+
+
+def _is_unknown(error: Exception) -> bool:
+    return _error_code(error) in (
+        orthanc.ErrorCode.UNKNOWN_RESOURCE,
+        orthanc.ErrorCode.INEXISTENT_ITEM,
+        orthanc.ErrorCode.INEXISTENT_FILE,
+    )
+
+
+class OrthancInstanceStore:
+    """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API."""
+
+    def study_instances(self, study_id: str) -> list[str] | None:
+        if not ORTHANC_ID.fullmatch(study_id):
+            return None
+        try:
+            answer = orthanc.RestApiGet(f"/studies/{study_id}/instances")
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                return None
+            raise
+        return [instance["ID"] for instance in json.loads(answer)]
+
+    def stored_summary(self, instance_id: str) -> bytes | None:
+        try:
+            metadata = json.loads(orthanc.RestApiGet(f"/instances/{instance_id}/metadata?expand"))
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                raise InstanceGone(instance_id) from None
+            raise
+        value = metadata.get(METADATA_KEY)
+        return value.encode("ascii", "replace") if isinstance(value, str) else None
+
+    def read_dicom(self, instance_id: str) -> bytes:
+        try:
+            return bytes(orthanc.GetDicomForInstance(instance_id))
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                raise InstanceGone(instance_id) from None
+            raise
+
+    def store_summary(self, instance_id: str, value: bytes) -> None:
+        try:
+            orthanc.RestApiPut(f"/instances/{instance_id}/metadata/{METADATA_KEY}", value)
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                raise InstanceGone(instance_id) from None
+            raise
+
+
+RestHandler = Callable[..., None]
+
+
+def send_status(output: Any, status: int, message: str) -> None:
+    # orthanc-python 4.0 takes the body as str, followed by its size in bytes.
+    output.SendHttpStatus(status, message, len(message.encode()))
+
+
+def rest_route(handler: RestHandler) -> RestHandler:
+    """Answer GET only, and turn any exception into a logged 500."""
+
+    @functools.wraps(handler)
+    def guarded(output: Any, uri: str, **request: Any) -> None:
+        try:
+            if request.get("method") != "GET":
+                output.SendMethodNotAllowed("GET")
+                return
+            handler(output, uri, **request)
+        except Exception:
+            logger.exception("Error while answering %s", uri)
+            with contextlib.suppress(Exception):  # the answer may have started already
+                send_status(output, 500, "Internal error in the OHIF plugin: see Orthanc's log")
+
+    return guarded
+
+
+def logged(callback: Callable[..., None]) -> Callable[..., None]:
+    """Never let an exception out of an Orthanc callback."""
+
+    @functools.wraps(callback)
+    def guarded(*args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception:
+            logger.exception("Error in %s", callback.__name__)
+
+    return guarded
+
+
+class Plugin:
+    """What the plugin registered, kept together for the callbacks."""
+
+    def __init__(self, cache: SummaryCache, worker: PreloadWorker | None) -> None:
+        self.cache = cache
+        self.worker = worker
+
+    def serve_study(self, output: Any, uri: str, **request: Any) -> None:
+        study_id = request["groups"][0]
+        answer = self.cache.study(study_id)
+        if answer is None:
+            send_status(output, 404, "Unknown study")
+            return
+        output.AnswerBuffer(orjson.dumps(answer), "application/json")
+
+    def on_stored_instance(self, instance: Any, instance_id: str) -> None:
+        # Never call the REST API here: it can deadlock. Hand the work over.
+        assert self.worker is not None
+        data = instance.GetInstanceData()
+        header: bytes | None = header_bytes(data) if instance.HasInstancePixelData() else data
+        if header is not None and len(header) > MAX_QUEUED_HEADER:
+            header = None
+        dropped = not self.worker.offer(PreloadItem(instance_id, header))
+        if dropped and (self.worker.dropped in (1, 10, 100) or self.worker.dropped % 1000 == 0):
+            logger.warning(
+                "Preload queue full: %d instance(s) will get their summary on first display",
+                self.worker.dropped,
+            )
+
+    def on_change(self, change_type: int, level: int, resource_id: str) -> None:
+        stopped = change_type == orthanc.ChangeType.ORTHANC_STOPPED
+        if stopped and self.worker is not None and not self.worker.stop(timeout=10):
+            logger.warning("The preload worker did not stop within 10 s")
+
+
+def _install_logging() -> None:
+    handler = OrthancLogHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("ohif_plugin")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def initialize() -> Plugin | None:
+    """Read the configuration and register everything; on error register nothing."""
+    _install_logging()
+    if MISSING_DEPENDENCY is not None:
+        logger.error(
+            "cannot import %s; create the virtual environment with scripts/install.sh "
+            "or put its site-packages on PYTHONPATH. The plugin is not loaded.",
+            MISSING_DEPENDENCY.name,
+        )
+        return None
+
+    configuration = json.loads(orthanc.GetConfiguration())
+    try:
+        settings = parse_settings(configuration)
+    except ConfigurationError as error:
+        logger.error("configuration error: %s. The plugin is not loaded.", error)
+        return None
+    for key in unknown_keys(configuration):
+        logger.warning('unknown key "OHIF"."%s" is ignored', key)
+
+    cache = SummaryCache(OrthancInstanceStore())
+    worker = None
+    if settings.preloads:
+        worker = PreloadWorker(
+            cache.preload,
+            lambda item, error: logger.warning(
+                "Preloading instance %s failed (%s); it gets its summary on first display",
+                item.instance_id,
+                error,
+            ),
+        )
+        worker.start()
+    plugin = Plugin(cache, worker)
+
+    orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
+    if worker is not None:
+        orthanc.RegisterOnStoredInstanceCallback(logged(plugin.on_stored_instance))
+    orthanc.RegisterOnChangeCallback(logged(plugin.on_change))
+    orthanc.SetDescription("OHIF viewer, served by Orthanc (Python plugin)")
+    logger.warning(
+        "version %s loaded: data source %s, router basename %s, preload %s",
+        __version__,
+        settings.data_source.value,
+        settings.router_basename,
+        "on" if settings.preloads else "off",
+    )
+    return plugin

@@ -1,0 +1,96 @@
+"""A bounded queue and one worker thread that write summaries off the ingestion path.
+
+Orthanc's on-stored-instance callback must not call the REST API (it can
+deadlock), and ingestion should not wait for a metadata write. The callback
+therefore only offers work here; a full queue drops the item, whose summary
+is then computed on first display.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_CAPACITY = 10_000
+
+
+@dataclass(frozen=True)
+class PreloadItem:
+    instance_id: str
+    header: bytes | None
+    """The instance's bytes up to its pixel data, as received at ingestion;
+    None where that would be too large to queue, so the file is read again."""
+
+
+_STOP = object()
+
+
+class PreloadWorker:
+    """Runs ``handle`` on each offered item, in order, on a single thread."""
+
+    def __init__(
+        self,
+        handle: Callable[[PreloadItem], None],
+        on_error: Callable[[PreloadItem, BaseException], None],
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        self._handle = handle
+        self._on_error = on_error
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=capacity)
+        self._thread = threading.Thread(target=self._run, name="ohif-preload", daemon=True)
+        self._stopping = threading.Event()
+        self.dropped = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def offer(self, item: PreloadItem) -> bool:
+        """Queue an item without ever blocking; False if it was dropped."""
+        if self._stopping.is_set():
+            return False
+        try:
+            self._queue.put_nowait(item)
+            return True
+        except queue.Full:
+            self.dropped += 1
+            return False
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop after the item in hand; what is still queued is left for first display.
+
+        Returns False if the worker did not stop within ``timeout`` seconds.
+        """
+        self._stopping.set()
+        try:
+            while True:
+                self._queue.get_nowait()
+                self._queue.task_done()
+        except queue.Empty:
+            pass
+        if not self._thread.is_alive():
+            return True
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            return False
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                assert isinstance(item, PreloadItem)
+                try:
+                    self._handle(item)
+                except Exception as error:  # never let the worker die
+                    self._on_error(item, error)
+            finally:
+                self._queue.task_done()

@@ -1,0 +1,265 @@
+"""Per-instance summaries: computing them from DICOM, and the metadata 4202 codec.
+
+A summary is the JSON object that the reference plugin stores, for each
+instance, in metadata 4202 as ``base64(gzip(JSON))``. Keeping exactly that
+format lets this plugin and the C++ one read each other's summaries.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import io
+import math
+import re
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import pydicom
+from pydicom.charset import convert_encodings, decode_bytes
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.valuerep import PersonName
+
+from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_TAG, ValueType
+
+METADATA_KEY = "4202"
+SUMMARY_VERSION = 2
+VERSION_KEY = "Version"
+RADIOPHARMACEUTICAL_KEY = "0054,0016"
+
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+"""A summary is about 1 KB; anything this large is garbage, not a summary."""
+
+PIXEL_DATA_TAG_BYTES = b"\xe0\x7f\x10\x00"
+"""(7FE0,0010) in little endian, as it precedes the pixel data of a file."""
+
+Summary = dict[str, Any]
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+_SPECIFIC_TAGS = [info.tag for info in TAGS] + [0x00080005]
+
+
+class SummaryError(Exception):
+    """The instance could not be read as DICOM at all."""
+
+
+# --- Typing rules ------------------------------------------------------------
+
+
+def parse_integer(text: str) -> int | None:
+    text = text.strip(" \x00")
+    if not _INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if _INT32_MIN <= value <= _INT32_MAX else None
+
+
+def parse_float(text: str) -> float | None:
+    text = text.strip(" \x00")
+    if not _DECIMAL.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def typed_value(text: str, value_type: ValueType) -> Any | None:
+    """Apply the reference's typing rule to a DICOM string value; None = leave out."""
+    values = text.split("\\")
+    if value_type is ValueType.STRING:
+        return text
+    if value_type is ValueType.INTEGER:
+        return parse_integer(values[0])
+    if value_type is ValueType.FLOAT:
+        return parse_float(values[0])
+    if value_type is ValueType.LIST_OF_STRINGS:
+        return values
+    if value_type is ValueType.LIST_OF_FLOATS:
+        return [number for number in map(parse_float, values) if number is not None]
+    raise ValueError(f"{value_type} has no plain typing rule")
+
+
+# --- From DICOM --------------------------------------------------------------
+
+
+def _text_of_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and not isinstance(value, pydicom.valuerep.DSfloat):
+        return repr(value)
+    return str(value)
+
+
+def element_text(element: DataElement, encodings: list[str]) -> str | None:
+    """The DICOM string value of an element, multiple values joined by backslashes.
+
+    None for sequences, which have no string value.
+    """
+    if element.VR == "SQ":
+        return None
+    value = element.value
+    if isinstance(value, bytes | bytearray):
+        # Private or unknown tags read as UN: their bytes are still text.
+        text = decode_bytes(bytes(value), encodings, set())
+    elif isinstance(value, MultiValue | list | tuple):
+        text = "\\".join(_text_of_value(item) for item in value)
+    elif isinstance(value, PersonName):
+        text = str(value)
+    else:
+        text = _text_of_value(value)
+    return text.rstrip(" \x00")
+
+
+def _radiopharmaceutical(item: Dataset, encodings: list[str]) -> dict[str, Any] | None:
+    found: dict[str, Any] = {}
+    for field in RADIOPHARMACEUTICAL_FIELDS:
+        element = item.get(field.tag)
+        if element is None:
+            continue
+        text = element_text(element, encodings)
+        if text is None:
+            continue
+        value = typed_value(text, field.value_type)
+        if value is not None:
+            found[field.name] = value
+    start_key = next(
+        (key for key in ("RadiopharmaceuticalStartDateTime", "RadiopharmaceuticalStartTime") if key in found),
+        None,
+    )
+    if "RadionuclideHalfLife" not in found or "RadionuclideTotalDose" not in found or start_key is None:
+        return None
+    return {
+        "RadionuclideHalfLife": found["RadionuclideHalfLife"],
+        "RadionuclideTotalDose": found["RadionuclideTotalDose"],
+        start_key: found[start_key],
+    }
+
+
+def _encodings_of(dataset: Dataset) -> list[str]:
+    try:
+        return convert_encodings(dataset.get("SpecificCharacterSet", "ISO_IR 6"))
+    except Exception:
+        return ["iso8859"]  # an unusable declaration: read as Latin-1 rather than fail
+
+
+def summarize_dataset(dataset: Dataset) -> Summary:
+    """The summary of a dataset: one typed value per tag of the table that it has."""
+    encodings = _encodings_of(dataset)
+    summary: Summary = {VERSION_KEY: SUMMARY_VERSION}
+    for info in TAGS:
+        try:
+            element = dataset.get(info.tag)
+            if element is None:
+                continue
+            if info.value_type is ValueType.RADIOPHARMACEUTICAL:
+                if element.VR == "SQ" and element.value:
+                    first = _radiopharmaceutical(element.value[0], encodings)
+                    if first is not None:
+                        summary[info.key] = [first]
+                continue
+            text = element_text(element, encodings)
+            if text is None:
+                continue
+            value = typed_value(text, info.value_type)
+        except Exception:
+            # One unreadable element must not cost the whole summary.
+            continue
+        if value is not None:
+            summary[info.key] = value
+    return summary
+
+
+def read_dataset(data: bytes) -> Dataset:
+    """Parse the header of a DICOM file (or of its first bytes up to the pixel data)."""
+    try:
+        return pydicom.dcmread(
+            io.BytesIO(data), force=True, stop_before_pixels=True, specific_tags=_SPECIFIC_TAGS
+        )
+    except Exception as error:
+        raise SummaryError(f"not readable as DICOM: {type(error).__name__}: {error}") from error
+
+
+def summarize_dicom(data: bytes) -> Summary:
+    return summarize_dataset(read_dataset(data))
+
+
+def header_bytes(data: bytes) -> bytes:
+    """The part of a DICOM file before its pixel data, to keep queued items small.
+
+    The last occurrence of the pixel data tag is the main one; if that guess
+    cuts an element, reading fails and the caller falls back to the file.
+    """
+    offset = data.rfind(PIXEL_DATA_TAG_BYTES)
+    return data[:offset] if offset > 0 else data
+
+
+# --- Metadata 4202 codec -----------------------------------------------------
+
+
+def encode_summary(summary: Mapping[str, Any]) -> bytes:
+    """base64(gzip(compact JSON)), the exact format of metadata 4202."""
+    return base64.b64encode(gzip.compress(orjson.dumps(summary), compresslevel=6, mtime=0))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _has_valid_shape(key: str, value: Any) -> bool:
+    info = TAGS_BY_TAG.get(_tag_of_key(key))
+    if info is None:
+        return True  # keys we do not use are not our business
+    match info.value_type:
+        case ValueType.STRING:
+            return isinstance(value, str)
+        case ValueType.INTEGER:
+            return isinstance(value, int) and not isinstance(value, bool)
+        case ValueType.FLOAT:
+            return _is_number(value)
+        case ValueType.LIST_OF_FLOATS:
+            return isinstance(value, list) and all(_is_number(item) for item in value)
+        case ValueType.LIST_OF_STRINGS:
+            return isinstance(value, list) and all(isinstance(item, str) for item in value)
+        case ValueType.RADIOPHARMACEUTICAL:
+            return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    return False
+
+
+def _tag_of_key(key: str) -> int:
+    group, _, element = key.partition(",")
+    try:
+        return (int(group, 16) << 16) | int(element, 16)
+    except ValueError:
+        return -1
+
+
+def decode_summary(value: bytes | str) -> Summary | None:
+    """The summary stored in a metadata 4202 value, or None if it is stale.
+
+    Stale means: not base64, not gzip, not JSON, not an object, another
+    Version, or a known key whose value has the wrong type.
+    """
+    try:
+        compressed = base64.b64decode(value.strip(), validate=True)
+        inflater = zlib.decompressobj(wbits=31)
+        text = inflater.decompress(compressed, MAX_DECODED_BYTES)
+        if inflater.unconsumed_tail or not inflater.eof:
+            return None
+        summary = orjson.loads(text)
+    except (ValueError, binascii.Error, zlib.error, orjson.JSONDecodeError):
+        return None
+    if not isinstance(summary, dict):
+        return None
+    version = summary.get(VERSION_KEY)
+    if not isinstance(version, int) or isinstance(version, bool) or version != SUMMARY_VERSION:
+        return None
+    if not all(_has_valid_shape(key, item) for key, item in summary.items()):
+        return None
+    return summary

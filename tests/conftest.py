@@ -1,0 +1,37 @@
+"""Fixtures: real Orthanc servers with the plugin, each with its own storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.orthanc_server import OrthancServer
+
+ServerFactory = Callable[..., OrthancServer]
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[ServerFactory]:
+    """Start servers with the given options; all are stopped at the end of the test."""
+    servers: list[OrthancServer] = []
+
+    def make(name: str = "orthanc", *, start: bool = True, **options: Any) -> OrthancServer:
+        server = OrthancServer(tmp_path / name, **options)
+        servers.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in servers:
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """One server per test module, with the default configuration (dicom-json, preload)."""
+    server = OrthancServer(tmp_path_factory.mktemp("orthanc"))
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,178 @@
+"""A real Orthanc process with the plugin loaded, on a free loopback port.
+
+Used by the test fixtures and by the benchmarks. Each server has its own
+temporary storage, configuration file and log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+ORTHANC = os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc")
+PLUGINS_FOLDER = Path(os.environ.get("ORTHANC_PLUGINS_FOLDER", "/usr/lib/orthanc"))
+PYTHON_PLUGIN = PLUGINS_FOLDER / "libOrthancPython.so.4.0"
+DICOMWEB_PLUGIN = PLUGINS_FOLDER / "libOrthancDicomWeb.so.1.7"
+PLUGIN_SCRIPT = REPOSITORY / "ohif_plugin" / "plugin.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class OrthancServer:
+    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        ohif: dict[str, Any] | None = None,
+        configuration: dict[str, Any] | None = None,
+        plugins: Iterable[Path] = (PYTHON_PLUGIN,),
+        with_plugin_script: bool = True,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "orthanc.log"
+        self.config_path = folder / "orthanc.json"
+        self.credentials = credentials
+        config: dict[str, Any] = {
+            "Name": f"test-{self.port}",
+            "HttpPort": self.port,
+            "DicomServerEnabled": False,
+            "StorageDirectory": str(folder / "storage"),
+            "IndexDirectory": str(folder / "storage"),
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "Plugins": [str(plugin) for plugin in plugins],
+        }
+        if with_plugin_script:
+            config["PythonScript"] = str(PLUGIN_SCRIPT)
+        if ohif is not None:
+            config["OHIF"] = ohif
+        if credentials is not None:
+            config["AuthenticationEnabled"] = True
+            config["RegisteredUsers"] = {credentials[0]: credentials[1]}
+        config.update(configuration or {})
+        self.config = config
+        self.process: subprocess.Popen[bytes] | None = None
+        self.session = requests.Session()
+        if credentials is not None:
+            self.session.auth = credentials
+
+    # --- life cycle ---------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> OrthancServer:
+        self.config_path.write_text(json.dumps(self.config, indent=2))
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [ORTHANC, "--verbose", str(self.config_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Orthanc exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if self.session.get(f"{self.url}/system", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"Orthanc did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """Stop as an administrator would (SIGTERM); returns the exit status."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise RuntimeError(f"Orthanc did not stop within {timeout} s:\n{self.log_tail()}") from None
+        status = self.process.returncode
+        self.process = None
+        return status
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> OrthancServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- helpers ------------------------------------------------------------
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def get(self, path: str, **options: Any) -> requests.Response:
+        return self.session.get(self.url + path, timeout=options.pop("timeout", 60), **options)
+
+    def upload(self, data: bytes) -> requests.Response:
+        return self.session.post(f"{self.url}/instances", data=data, timeout=60)
+
+    def upload_ok(self, data: bytes) -> dict[str, Any]:
+        answer = self.upload(data)
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def metadata(self, instance_id: str) -> bytes | None:
+        answer = self.get(f"/instances/{instance_id}/metadata/4202")
+        return answer.content if answer.status_code == 200 else None
+
+    def put_metadata(self, instance_id: str, value: bytes) -> None:
+        answer = self.session.put(f"{self.url}/instances/{instance_id}/metadata/4202", data=value, timeout=30)
+        answer.raise_for_status()
+
+    def wait_for_metadata(self, instance_ids: Iterable[str], timeout: float = 60.0) -> dict[str, bytes]:
+        """Wait until every instance has metadata 4202 (written by the preload worker)."""
+        waiting = list(instance_ids)
+        found: dict[str, bytes] = {}
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            still = []
+            for instance_id in waiting:
+                value = self.metadata(instance_id)
+                if value is None:
+                    still.append(instance_id)
+                else:
+                    found[instance_id] = value
+            waiting = still
+            if waiting:
+                time.sleep(0.1)
+        if waiting:
+            raise TimeoutError(f"{len(waiting)} instance(s) still without metadata 4202")
+        return found
+
+    def study_json(self, study_id: str) -> requests.Response:
+        return self.get(f"/studies/{study_id}/ohif-dicom-json")
