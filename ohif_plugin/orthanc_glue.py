@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orthanc
@@ -20,10 +21,18 @@ try:
     import orjson
 
     from ohif_plugin import __version__
+    from ohif_plugin.assets import AssetFolder
     from ohif_plugin.cache import InstanceGone, SummaryCache
-    from ohif_plugin.configuration import ConfigurationError, parse_settings, unknown_keys
+    from ohif_plugin.configuration import (
+        ConfigurationError,
+        DataSource,
+        Settings,
+        parse_settings,
+        unknown_keys,
+    )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
     from ohif_plugin.summary import METADATA_KEY, header_bytes
+    from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
     MISSING_DEPENDENCY: ImportError | None = None
 except ImportError as error:  # reported through Orthanc's log by initialize()
@@ -31,6 +40,7 @@ except ImportError as error:  # reported through Orthanc's log by initialize()
 
 logger = logging.getLogger("ohif_plugin")
 
+BUNDLE_FOLDER = Path(__file__).resolve().parent.parent / "static" / "ohif-dist"
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 MAX_QUEUED_HEADER = 1024 * 1024
 """Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
@@ -114,6 +124,17 @@ def send_status(output: Any, status: int, message: str) -> None:
     output.SendHttpStatus(status, message, len(message.encode()))
 
 
+def send(output: Any, response: Response) -> None:
+    for name, value in response.headers.items():
+        output.SetHttpHeader(name, value)
+    if response.status == 200:
+        output.AnswerBuffer(response.body, response.mime_type)
+    elif response.status == 304:
+        output.SendHttpStatusCode(304)
+    else:
+        send_status(output, response.status, response.body.decode())
+
+
 def rest_route(handler: RestHandler) -> RestHandler:
     """Answer GET only, and turn any exception into a logged 500."""
 
@@ -148,9 +169,23 @@ def logged(callback: Callable[..., None]) -> Callable[..., None]:
 class Plugin:
     """What the plugin registered, kept together for the callbacks."""
 
-    def __init__(self, cache: SummaryCache, worker: PreloadWorker | None) -> None:
+    def __init__(
+        self, settings: Settings, cache: SummaryCache, worker: PreloadWorker | None, viewer: Viewer | None
+    ) -> None:
+        self.settings = settings
         self.cache = cache
         self.worker = worker
+        self.viewer = viewer
+        self.unavailable = "" if viewer is not None else "the OHIF bundle is missing"
+        """Why the viewer cannot be served, or empty."""
+
+    def serve_viewer(self, output: Any, uri: str, **request: Any) -> None:
+        if self.viewer is None or self.unavailable:
+            message = f"The OHIF viewer is unavailable: {self.unavailable}. See Orthanc's log."
+            send(output, Response(503, message.encode(), headers=dict(SECURITY_HEADERS)))
+            return
+        groups = request.get("groups") or [""]
+        send(output, self.viewer.answer(groups[0], request.get("headers", {}).get("if-none-match")))
 
     def serve_study(self, output: Any, uri: str, **request: Any) -> None:
         study_id = request["groups"][0]
@@ -175,9 +210,25 @@ class Plugin:
             )
 
     def on_change(self, change_type: int, level: int, resource_id: str) -> None:
+        dicom_web = self.settings.data_source is DataSource.DICOM_WEB
+        if change_type == orthanc.ChangeType.ORTHANC_STARTED and dicom_web:
+            self.check_dicomweb_plugin()
         stopped = change_type == orthanc.ChangeType.ORTHANC_STOPPED
         if stopped and self.worker is not None and not self.worker.stop(timeout=10):
             logger.warning("The preload worker did not stop within 10 s")
+
+    def check_dicomweb_plugin(self) -> None:
+        """With the dicom-web source, the DICOMweb plugin must answer; else no viewer."""
+        try:
+            plugin = json.loads(orthanc.RestApiGet("/plugins/dicom-web"))
+        except orthanc.OrthancException:
+            plugin = {}
+        if plugin.get("ID") != "dicom-web":
+            self.unavailable = (
+                '"OHIF"."DataSource" is "dicom-web", but the DICOMweb plugin is not loaded '
+                "(install orthanc-dicomweb and add it to \"Plugins\")"
+            )
+            logger.error("%s; the viewer is not served", self.unavailable)
 
 
 def _install_logging() -> None:
@@ -221,12 +272,24 @@ def initialize() -> Plugin | None:
             ),
         )
         worker.start()
-    plugin = Plugin(cache, worker)
+    viewer = None
+    if (BUNDLE_FOLDER / "index.html").is_file():
+        viewer = Viewer(settings, AssetFolder(BUNDLE_FOLDER))
+    else:
+        logger.error(
+            "the OHIF bundle is missing from %s: run scripts/build_ohif_dist.sh. "
+            "The study JSON is served, the viewer is not.",
+            BUNDLE_FOLDER,
+        )
+    plugin = Plugin(settings, cache, worker, viewer)
 
     orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
+    orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
+    orthanc.RegisterRestCallback("/ohif/(.*)", rest_route(plugin.serve_viewer))
     if worker is not None:
         orthanc.RegisterOnStoredInstanceCallback(logged(plugin.on_stored_instance))
     orthanc.RegisterOnChangeCallback(logged(plugin.on_change))
+    orthanc.ExtendOrthancExplorer(explorer_extension(settings))
     orthanc.SetDescription("OHIF viewer, served by Orthanc (Python plugin)")
     logger.warning(
         "version %s loaded: data source %s, router basename %s, preload %s",

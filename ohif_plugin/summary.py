@@ -40,8 +40,9 @@ PIXEL_DATA_TAG_BYTES = b"\xe0\x7f\x10\x00"
 
 Summary = dict[str, Any]
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: DICOM IS and DS values are ASCII, and int() would accept "١٢".
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 _SPECIFIC_TAGS = [info.tag for info in TAGS] + [0x00080005]
@@ -176,28 +177,53 @@ def summarize_dataset(dataset: Dataset) -> Summary:
     return summary
 
 
+IDENTIFYING_TAGS = (0x00080018, 0x0020000D, 0x0020000E)
+"""SOPInstanceUID, StudyInstanceUID, SeriesInstanceUID: a dataset with none is not an instance."""
+
+
 def read_dataset(data: bytes) -> Dataset:
     """Parse the header of a DICOM file (or of its first bytes up to the pixel data)."""
     try:
-        return pydicom.dcmread(
+        dataset = pydicom.dcmread(
             io.BytesIO(data), force=True, stop_before_pixels=True, specific_tags=_SPECIFIC_TAGS
         )
     except Exception as error:
         raise SummaryError(f"not readable as DICOM: {type(error).__name__}: {error}") from error
+    # With force=True, pydicom reads any bytes as an empty dataset rather than failing.
+    if not any(tag in dataset for tag in IDENTIFYING_TAGS):
+        raise SummaryError("not readable as DICOM: no SOP, study or series instance UID found")
+    return dataset
 
 
 def summarize_dicom(data: bytes) -> Summary:
     return summarize_dataset(read_dataset(data))
 
 
-def header_bytes(data: bytes) -> bytes:
+def _is_pixel_data_element(data: bytes, offset: int) -> bool:
+    """Whether the pixel data tag at ``offset`` starts a real element, not bytes of a value."""
+    vr, reserved = data[offset + 4 : offset + 6], data[offset + 6 : offset + 8]
+    if vr in (b"OB", b"OW") and reserved == b"\x00\x00":  # explicit VR
+        length, header_size = int.from_bytes(data[offset + 8 : offset + 12], "little"), 12
+    else:  # implicit VR
+        length, header_size = int.from_bytes(data[offset + 4 : offset + 8], "little"), 8
+    return length == 0xFFFFFFFF or offset + header_size + length <= len(data)
+
+
+def header_bytes(data: bytes, attempts: int = 8) -> bytes:
     """The part of a DICOM file before its pixel data, to keep queued items small.
 
-    The last occurrence of the pixel data tag is the main one; if that guess
-    cuts an element, reading fails and the caller falls back to the file.
+    The pixel data element is normally the last one, so look for its tag from
+    the end, skipping occurrences that are not followed by a plausible element
+    header. If none is found, the whole file is the header.
     """
     offset = data.rfind(PIXEL_DATA_TAG_BYTES)
-    return data[:offset] if offset > 0 else data
+    for _ in range(attempts):
+        if offset <= 0:
+            break
+        if _is_pixel_data_element(data, offset):
+            return data[:offset]
+        offset = data.rfind(PIXEL_DATA_TAG_BYTES, 0, offset)
+    return data
 
 
 # --- Metadata 4202 codec -----------------------------------------------------

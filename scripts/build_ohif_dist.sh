@@ -21,6 +21,7 @@
 #   4  download failed
 #   5  integrity mismatch
 #   6  the package has no dist/ folder
+#   7  the build has a layout ohif_plugin/bundle.py does not know
 set -euo pipefail
 
 # The pinned release, with the registry's published `dist.integrity` for it.
@@ -56,7 +57,13 @@ fi
     die 2 "integrity must be a sha512 SRI string (sha512-<base64>), got: $INTEGRITY"
 
 DEST="${OHIF_DIST_DIR:-$REPO_ROOT/static/ohif-dist}"
-STAMP_WANTED="$(printf 'version=%s\nintegrity=%s' "$VERSION" "$INTEGRITY")"
+# The build is rewritten to work under any path prefix (ohif_plugin/bundle.py);
+# a change to that rewriting must rebuild too, so its hash is in the stamp.
+REWRITER="$REPO_ROOT/ohif_plugin/bundle.py"
+PYTHON="$REPO_ROOT/.venv/bin/python"
+[[ -x "$PYTHON" ]] || PYTHON="/usr/bin/python3"
+REWRITER_HASH="$(sha256sum "$REWRITER" | cut -d' ' -f1)"
+STAMP_WANTED="$(printf 'version=%s\nintegrity=%s\nrewriter=%s' "$VERSION" "$INTEGRITY" "$REWRITER_HASH")"
 
 # The stamp is written last, inside the staging folder, so its presence means
 # the folder is complete and matches this exact release.
@@ -118,6 +125,9 @@ log "extracting package/dist"
 tar -xzf "$TARBALL" -C "$STAGING" --strip-components=2 package/dist ||
     die 6 "$PACKAGE@$VERSION has no package/dist/ folder"
 [[ -f "$STAGING/index.html" ]] || die 6 "$PACKAGE@$VERSION dist/ has no index.html"
+log "rewriting for serving under any path prefix"
+(cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.bundle "$STAGING") ||
+    die 7 "could not rewrite $PACKAGE@$VERSION for serving under a prefix (see above)"
 chmod 755 "$STAGING" # mktemp -d creates it 0700
 printf '%s\n' "$STAMP_WANTED" >"$STAGING/$STAMP_NAME"
 

@@ -7,12 +7,12 @@ tests can state expected summaries without going through the plugin's code.
 from __future__ import annotations
 
 import io
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pydicom
 from pydicom.data import get_charset_files, get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -123,8 +123,9 @@ def ct_instance(
     ds.WindowWidth = "600"
     ds.RescaleIntercept = "-1024"
     ds.RescaleSlope = "1"
-    ramp = (np.add.outer(np.arange(size), np.arange(size)) * (4000 // (2 * size)) + index) % 4096
-    ds.PixelData = ramp.astype(np.uint16).tobytes()
+    step = 4000 // (2 * size)
+    ramp = array("H", (((row + column) * step + index) % 4096 for row in range(size) for column in range(size)))
+    ds.PixelData = ramp.tobytes()
     return ds
 
 
@@ -229,7 +230,7 @@ def multiframe_instance(study: StudySpec, frames: int = 5, size: int = 32) -> Da
     ds.BitsStored = 16
     ds.HighBit = 15
     ds.PixelRepresentation = 0
-    ds.PixelData = (np.arange(frames * size * size, dtype=np.uint16) * 7).tobytes()
+    ds.PixelData = array("H", ((value * 7) % 65536 for value in range(frames * size * size))).tobytes()
     return ds
 
 
@@ -255,13 +256,20 @@ class CharsetCase:
     patient_name: str
     source: str
     """"generated" here, or the file name of one of pydicom's bundled charset files."""
+    python_codec: str = ""
+    """For generated cases: how the text is encoded, bypassing pydicom's encoder
+    (pydicom 3.0 turns half-width katakana in LO values into "?")."""
+
+    @property
+    def study_description(self) -> str:
+        return self.patient_name.split("=")[0].replace("^", " ")
 
 
 GENERATED_CHARSETS = (
-    CharsetCase("latin-2", "ISO_IR 101", "Dvořák^Antonín", "generated"),
-    CharsetCase("shift-jis", "ISO_IR 13", "ﾔﾏﾀﾞ^ﾀﾛｳ", "generated"),
-    CharsetCase("gbk", "GBK", "王^小东=Wang^XiaoDong", "generated"),
-    CharsetCase("utf-8", "ISO_IR 192", "Łódź^Zoë=東京^太郎", "generated"),
+    CharsetCase("latin-2", "ISO_IR 101", "Dvořák^Antonín", "generated", "iso8859_2"),
+    CharsetCase("shift-jis", "ISO_IR 13", "ﾔﾏﾀﾞ^ﾀﾛｳ", "generated", "shift_jis"),
+    CharsetCase("gbk", "GBK", "王^小东=Wang^XiaoDong", "generated", "gbk"),
+    CharsetCase("utf-8", "ISO_IR 192", "Łódź^Zoë=東京^太郎", "generated", "utf_8"),
 )
 
 BUNDLED_CHARSETS = (
@@ -282,11 +290,13 @@ BUNDLED_CHARSETS = (
 
 
 def charset_instance(case: CharsetCase) -> Dataset:
-    """An instance whose PatientName and StudyDescription use the case's character set."""
+    """An instance whose PatientName (and StudyDescription if generated) use the case's character set."""
     if case.source == "generated":
-        study = StudySpec(patient_name=case.patient_name, character_set=case.character_set,
-                          study_description=case.patient_name.split("=")[0])
-        return ct_instance(study, generate_uid(), 0, size=8)
+        study = StudySpec(character_set=case.character_set)
+        ds = ct_instance(study, generate_uid(), 0, size=8)
+        ds["PatientName"].value = case.patient_name.encode(case.python_codec)
+        ds["StudyDescription"].value = case.study_description.encode(case.python_codec)
+        return ds
     ds = pydicom.dcmread(get_charset_files(case.source)[0])
     sop_uid = str(ds.SOPInstanceUID)
     ds.file_meta = _file_meta(str(ds.SOPClassUID), sop_uid)
@@ -309,8 +319,8 @@ def truncated(data: bytes, keep: int) -> bytes:
     return data[:keep]
 
 
-def study_files(study: StudySpec, counts: dict[str, int]) -> Iterator[bytes]:
-    """Files of a study with one CT series per entry of ``counts``."""
+def study_files(study: StudySpec, counts: dict[str, int], **options: Any) -> Iterator[bytes]:
+    """Files of a study with one CT series per entry of ``counts`` (description: count)."""
     for number, (description, count) in enumerate(counts.items(), start=1):
-        for ds in ct_series(study, count, series_number=number, series_description=description):
+        for ds in ct_series(study, count, series_number=number, series_description=description, **options):
             yield to_bytes(ds)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 ORTHANC = os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc")
@@ -30,6 +32,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def new_session() -> requests.Session:
+    """A session that retries a request the server's 1 s keep-alive cut off.
+
+    Orthanc 1.10 closes idle connections after one second; a request sent on
+    such a connection at that moment fails without an answer. Every request
+    of the tests is idempotent for Orthanc (storing an instance twice too).
+    """
+    session = requests.Session()
+    retry = Retry(total=3, connect=3, read=3, status=0, allowed_methods=None, raise_on_status=False)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
 
 
 class OrthancServer:
@@ -72,7 +87,7 @@ class OrthancServer:
         config.update(configuration or {})
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
-        self.session = requests.Session()
+        self.session = new_session()
         if credentials is not None:
             self.session.auth = credentials
 

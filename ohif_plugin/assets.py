@@ -1,0 +1,102 @@
+"""The files of the OHIF bundle: indexed once, read lazily, kept in memory.
+
+Requests are answered only from the index built at start-up, so no request
+path ever reaches the file system: ``..``, encoded dots, absolute paths or
+NUL bytes simply are not keys of the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MIME_TYPES: dict[str, str] = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".jsonc": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml",
+    ".webapp": "application/x-web-app-manifest+json",
+}
+DEFAULT_MIME_TYPE = "application/octet-stream"
+
+CONTENT_HASH = re.compile(r"(^|[.-])[0-9a-f]{16,}[.-]")
+"""Bundle files named after their content (``app.bundle.0f6159c501addfe9.js``)."""
+
+DEFAULT_CACHE_BUDGET = 256 * 1024 * 1024
+
+
+def mime_type_of(path: str) -> str:
+    return MIME_TYPES.get(PurePosixPath(path).suffix.lower(), DEFAULT_MIME_TYPE)
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    mime_type: str
+    etag: str
+    immutable: bool
+    """Named after its content: browsers may keep it forever."""
+
+
+class AssetFolder:
+    """A folder's regular files, by their relative POSIX path."""
+
+    def __init__(self, root: Path, cache_budget: int = DEFAULT_CACHE_BUDGET) -> None:
+        self.root = root.resolve()
+        self._files = {
+            path.relative_to(self.root).as_posix(): path
+            for path in sorted(self.root.rglob("*"))
+            if path.is_file() and not path.is_symlink() and not path.name.startswith(".")
+        }
+        self._cache: dict[str, Asset] = {}
+        self._cache_budget = cache_budget
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    def __contains__(self, relative_path: str) -> bool:
+        return relative_path in self._files
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def get(self, relative_path: str) -> Asset | None:
+        """The file, or None if the bundle has no such file."""
+        cached = self._cache.get(relative_path)
+        if cached is not None:
+            return cached
+        path = self._files.get(relative_path)
+        if path is None:
+            return None
+        body = path.read_bytes()
+        asset = Asset(
+            body=body,
+            mime_type=mime_type_of(relative_path),
+            etag=etag_of(body),
+            immutable=bool(CONTENT_HASH.search(PurePosixPath(relative_path).name)),
+        )
+        with self._lock:
+            if relative_path not in self._cache and self._cached_bytes + len(body) <= self._cache_budget:
+                self._cache[relative_path] = asset
+                self._cached_bytes += len(body)
+        return asset

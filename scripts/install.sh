@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install what the plugin needs on Debian bookworm, idempotently:
+#   - Debian packages: orthanc, orthanc-python (4.0), orthanc-dicomweb, python3-venv;
+#   - .venv/ at the repository root, created from /usr/bin/python3 (the Python
+#     that orthanc-python embeds), with the plugin and its dependencies;
+#   - the OHIF bundle in static/ohif-dist/ (scripts/build_ohif_dist.sh).
+#
+# Usage: scripts/install.sh [--with-tests]
+#   --with-tests  also the test tools: Chromium, nginx, PostgreSQL, and the
+#                 Python test dependencies (pytest, Playwright, highdicom...).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+with_tests=0
+for argument in "$@"; do
+    case "$argument" in
+        --with-tests) with_tests=1 ;;
+        *) echo "install: unknown option $argument (only --with-tests)" >&2; exit 2 ;;
+    esac
+done
+
+log() { printf 'install: %s\n' "$*"; }
+
+packages=(orthanc orthanc-python orthanc-dicomweb python3-venv ca-certificates)
+if [ "$with_tests" = 1 ]; then
+    packages+=(chromium chromium-driver nginx-light postgresql orthanc-postgresql ffmpeg)
+fi
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    log "installing Debian packages: ${missing[*]}"
+    # The packages' scripts try to (re)start the orthanc service; on machines
+    # without an init system that fails harmlessly.
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python_plugin=/usr/lib/orthanc/libOrthancPython.so.4.0
+[ -e "$python_plugin" ] || ls /usr/lib/orthanc/libOrthancPython.so* >/dev/null 2>&1 || {
+    echo "install: orthanc-python is not installed ($python_plugin missing)" >&2; exit 1; }
+
+if [ ! -x "$root/.venv/bin/python" ]; then
+    log "creating .venv from /usr/bin/python3 (the interpreter orthanc-python embeds)"
+    /usr/bin/python3 -m venv "$root/.venv"
+fi
+extras=""
+[ "$with_tests" = 1 ] && extras="[test]"
+log "installing the plugin and its Python dependencies into .venv"
+pip_log="$(mktemp)"
+trap 'rm -f "$pip_log"' EXIT
+if ! "$root/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root$extras" >"$pip_log" 2>&1; then
+    tail -30 "$pip_log" >&2
+    echo "install: pip failed (above)" >&2
+    exit 1
+fi
+"$root/.venv/bin/python" -c "import pydicom, orjson, zstandard" || {
+    echo "install: the Python dependencies did not install" >&2; exit 1; }
+
+bash "$root/scripts/build_ohif_dist.sh"
+log "done"

@@ -1,0 +1,209 @@
+"""SummaryCache over an in-memory InstanceStore."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from typing import Any
+
+import pytest
+from pydicom.uid import generate_uid
+
+from ohif_plugin.cache import InstanceGone, SummaryCache
+from ohif_plugin.preload import PreloadItem
+from tests.dicom_factory import StudySpec, ct_instance, expected_ct_summary, to_bytes
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+NOT_DICOM = b"this is not a DICOM file, just some text"
+
+
+class MemoryStore:
+    """Orthanc reduced to dictionaries; a missing file means a deleted instance."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.metadata: dict[str, bytes] = {}
+        self.studies: dict[str, list[str]] = {}
+        self.reads: list[str] = []
+        self.writes: list[str] = []
+
+    def study_instances(self, study_id: str) -> list[str] | None:
+        return self.studies.get(study_id)
+
+    def stored_summary(self, instance_id: str) -> bytes | None:
+        return self.metadata.get(instance_id)
+
+    def read_dicom(self, instance_id: str) -> bytes:
+        self.reads.append(instance_id)
+        if instance_id not in self.files:
+            raise InstanceGone(instance_id)
+        return self.files[instance_id]
+
+    def store_summary(self, instance_id: str, value: bytes) -> None:
+        if instance_id not in self.files:
+            raise InstanceGone(instance_id)
+        self.writes.append(instance_id)
+        self.metadata[instance_id] = value
+
+
+def _encode(value: Any) -> bytes:
+    return base64.b64encode(gzip.compress(json.dumps(value).encode("utf-8")))
+
+
+def _decode(value: bytes) -> Any:
+    return json.loads(gzip.decompress(base64.b64decode(value)))
+
+
+@pytest.fixture
+def study() -> StudySpec:
+    return StudySpec(study_uid="1.2.840.99.1")
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+def _add_ct(store: MemoryStore, study: StudySpec, instance_id: str, index: int,
+            series_uid: str = "1.2.840.99.1.1") -> dict[str, Any]:
+    ds = ct_instance(study, series_uid, index, size=8)
+    store.files[instance_id] = to_bytes(ds)
+    return expected_ct_summary(study, ds)
+
+
+# --- summary_of ------------------------------------------------------------------------
+
+
+def test_valid_stored_summary_is_reused(store: MemoryStore) -> None:
+    foreign = {"Version": 2, "0020,000d": "9.9", "0020,000e": "9.9.1", "Unknown": 1}
+    store.files["a"] = b"never read"
+    store.metadata["a"] = _encode(foreign)
+    cache = SummaryCache(store)
+    assert cache.summary_of("a") == foreign
+    assert store.reads == [] and store.writes == []
+    assert (cache.counters.reused, cache.counters.computed, cache.counters.failed) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [b"garbage", _encode({"Version": 1, "0020,000d": "old"}), _encode({"Version": 2, "0028,0010": "512"})],
+    ids=["garbage", "version 1", "wrong type"],
+)
+def test_stale_stored_summary_is_recomputed_and_replaced(
+    store: MemoryStore, study: StudySpec, stale: bytes
+) -> None:
+    expected = _add_ct(store, study, "a", 0)
+    store.metadata["a"] = stale
+    cache = SummaryCache(store)
+    assert cache.summary_of("a") == expected
+    assert _decode(store.metadata["a"]) == expected
+    assert (cache.counters.reused, cache.counters.computed) == (0, 1)
+
+
+def test_missing_summary_is_computed_and_stored(store: MemoryStore, study: StudySpec) -> None:
+    expected = _add_ct(store, study, "a", 2)
+    cache = SummaryCache(store)
+    assert cache.summary_of("a") == expected
+    assert store.reads == ["a"]
+    assert _decode(store.metadata["a"]) == expected
+    assert cache.summary_of("a") == expected  # now from the stored value
+    assert store.reads == ["a"]
+    assert (cache.counters.reused, cache.counters.computed) == (1, 1)
+
+
+# --- study ---------------------------------------------------------------------------------
+
+
+def test_unknown_study_is_none(store: MemoryStore) -> None:
+    assert SummaryCache(store).study("no-such-study") is None
+
+
+def test_study_answer(store: MemoryStore, study: StudySpec) -> None:
+    first = _add_ct(store, study, "i0", 0)
+    second = _add_ct(store, study, "i1", 1)
+    store.metadata["i1"] = _encode(second)
+    store.studies["s"] = ["i0", "i1"]
+    cache = SummaryCache(store)
+    answer = cache.study("s")
+    assert answer is not None
+    (study_json,) = answer["studies"]
+    assert study_json["StudyInstanceUID"] == "1.2.840.99.1"
+    assert study_json["PatientName"] == "Doe^Jane"
+    assert study_json["NumInstances"] == 2
+    assert study_json["Modalities"] == "CT"
+    (series,) = study_json["series"]
+    assert series["SeriesInstanceUID"] == "1.2.840.99.1.1"
+    assert [instance["url"] for instance in series["instances"]] == [
+        "dicomweb:../instances/i0/file", "dicomweb:../instances/i1/file"]
+    assert [instance["metadata"]["SOPInstanceUID"] for instance in series["instances"]] == [
+        first["0008,0018"], second["0008,0018"]]
+    assert (cache.counters.reused, cache.counters.computed, cache.counters.failed) == (1, 1, 0)
+
+
+def test_deleted_instance_is_skipped(store: MemoryStore, study: StudySpec) -> None:
+    _add_ct(store, study, "i0", 0)
+    store.studies["s"] = ["i0", "deleted"]
+    cache = SummaryCache(store)
+    answer = cache.study("s")
+    assert answer is not None
+    assert answer["studies"][0]["NumInstances"] == 1
+    assert cache.counters.failed == 0
+
+
+def test_unreadable_instance_is_left_out_and_counted(store: MemoryStore, study: StudySpec) -> None:
+    _add_ct(store, study, "i0", 0)
+    store.files["bad"] = NOT_DICOM
+    _add_ct(store, study, "i2", 2)
+    store.studies["s"] = ["i0", "bad", "i2"]
+    cache = SummaryCache(store)
+    answer = cache.study("s")
+    assert answer is not None
+    (series,) = answer["studies"][0]["series"]
+    assert [instance["url"] for instance in series["instances"]] == [
+        "dicomweb:../instances/i0/file", "dicomweb:../instances/i2/file"]
+    assert cache.counters.failed == 1
+    assert cache.counters.computed == 2
+    assert "bad" not in store.metadata  # no summary cached for a file that is not DICOM
+
+
+def test_all_instances_deleted_gives_an_empty_answer(store: MemoryStore) -> None:
+    store.studies["s"] = ["gone-1", "gone-2"]
+    assert SummaryCache(store).study("s") == {"studies": []}
+
+
+# --- preload --------------------------------------------------------------------------------
+
+
+def test_preload_from_a_good_header(store: MemoryStore, study: StudySpec) -> None:
+    ds = ct_instance(study, generate_uid(), 3, size=64)
+    data = to_bytes(ds)
+    store.files["a"] = data
+    header = data[: data.rfind(b"\xe0\x7f\x10\x00")]  # everything before Pixel Data
+    cache = SummaryCache(store)
+    cache.preload(PreloadItem("a", header))
+    assert store.reads == []
+    assert _decode(store.metadata["a"]) == expected_ct_summary(study, ds)
+    assert cache.counters.computed == 1
+
+
+def test_preload_without_header_reads_the_file(store: MemoryStore, study: StudySpec) -> None:
+    expected = _add_ct(store, study, "a", 1)
+    SummaryCache(store).preload(PreloadItem("a", None))
+    assert store.reads == ["a"]
+    assert _decode(store.metadata["a"]) == expected
+
+
+def test_preload_falls_back_to_the_file_when_the_header_is_not_dicom(
+    store: MemoryStore, study: StudySpec
+) -> None:
+    expected = _add_ct(store, study, "a", 1)
+    SummaryCache(store).preload(PreloadItem("a", NOT_DICOM))
+    assert store.reads == ["a"]
+    assert _decode(store.metadata["a"]) == expected
+
+
+def test_preload_of_a_deleted_instance_raises_instance_gone(store: MemoryStore) -> None:
+    with pytest.raises(InstanceGone):
+        SummaryCache(store).preload(PreloadItem("gone", None))

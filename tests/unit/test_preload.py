@@ -1,0 +1,156 @@
+"""The bounded preload queue and its worker thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ohif_plugin.preload import PreloadItem, PreloadWorker
+
+WAIT = 5.0  # seconds; only reached when something is wrong
+
+
+def _item(number: int) -> PreloadItem:
+    return PreloadItem(f"instance-{number}", b"header" if number % 2 else None)
+
+
+class Recorder:
+    def __init__(self, expected: int = 0) -> None:
+        self.handled: list[str] = []
+        self.threads: set[int] = set()
+        self.errors: list[tuple[str, BaseException]] = []
+        self.expected = expected
+        self.done = threading.Event()
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.block = False
+
+    def handle(self, item: PreloadItem) -> None:
+        self.started.set()
+        if self.block:
+            assert self.release.wait(WAIT)
+        self.threads.add(threading.get_ident())
+        self.handled.append(item.instance_id)
+        if item.instance_id.endswith("-boom"):
+            raise RuntimeError("boom")
+        self._check_done()
+
+    def on_error(self, item: PreloadItem, error: BaseException) -> None:
+        self.errors.append((item.instance_id, error))
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if len(self.handled) >= self.expected:
+            self.done.set()
+
+
+@pytest.fixture
+def workers() -> Iterator[list[PreloadWorker]]:
+    started: list[PreloadWorker] = []
+    yield started
+    for worker in started:
+        worker.stop(timeout=1.0)
+
+
+def _start(workers: list[PreloadWorker], recorder: Recorder, capacity: int = 100) -> PreloadWorker:
+    worker = PreloadWorker(recorder.handle, recorder.on_error, capacity=capacity)
+    workers.append(worker)
+    worker.start()
+    return worker
+
+
+def test_items_handled_in_order_on_another_thread(workers: list[PreloadWorker]) -> None:
+    recorder = Recorder(expected=20)
+    worker = _start(workers, recorder)
+    for number in range(20):
+        assert worker.offer(_item(number))
+    assert recorder.done.wait(WAIT)
+    assert recorder.handled == [f"instance-{number}" for number in range(20)]
+    assert recorder.threads and threading.get_ident() not in recorder.threads
+    assert len(recorder.threads) == 1
+    assert worker.dropped == 0
+    assert recorder.errors == []
+
+
+def test_offer_never_blocks_and_drops_when_full(workers: list[PreloadWorker]) -> None:
+    recorder = Recorder()
+    recorder.block = True
+    worker = _start(workers, recorder, capacity=3)
+    assert worker.offer(_item(0))
+    assert recorder.started.wait(WAIT)  # item 0 is in hand, the queue is empty again
+    assert all(worker.offer(_item(number)) for number in (1, 2, 3))
+    assert worker.pending() == 3
+    began = time.monotonic()
+    assert worker.offer(_item(4)) is False
+    assert worker.offer(_item(5)) is False
+    assert time.monotonic() - began < 0.5
+    assert worker.dropped == 2
+    recorder.expected = 4
+    recorder.release.set()
+    assert recorder.done.wait(WAIT)
+    assert recorder.handled == ["instance-0", "instance-1", "instance-2", "instance-3"]
+
+
+def test_handler_error_goes_to_on_error_and_worker_continues(workers: list[PreloadWorker]) -> None:
+    recorder = Recorder(expected=3)
+    worker = _start(workers, recorder)
+    boom = PreloadItem("instance-boom", None)
+    for item in (_item(0), boom, _item(2)):
+        assert worker.offer(item)
+    assert recorder.done.wait(WAIT)
+    assert recorder.handled == ["instance-0", "instance-boom", "instance-2"]
+    assert len(recorder.errors) == 1
+    instance_id, error = recorder.errors[0]
+    assert instance_id == "instance-boom"
+    assert isinstance(error, RuntimeError) and str(error) == "boom"
+
+
+def test_stop_discards_queued_items(workers: list[PreloadWorker]) -> None:
+    recorder = Recorder()
+    recorder.block = True
+    worker = _start(workers, recorder, capacity=3)
+    assert worker.offer(_item(0))
+    assert recorder.started.wait(WAIT)
+    assert all(worker.offer(_item(number)) for number in (1, 2, 3))
+    # The item in hand is blocked: stop cannot finish, but it empties the queue at once.
+    assert worker.stop(timeout=0.2) is False
+    assert worker.offer(_item(9)) is False
+    recorder.release.set()
+    began = time.monotonic()
+    assert worker.stop(timeout=WAIT) is True
+    assert time.monotonic() - began < 1.0
+    assert recorder.handled == ["instance-0"]
+    assert worker.dropped == 0  # refused after stop is not "dropped because full"
+
+
+def test_stop_is_prompt_with_many_items_queued(workers: list[PreloadWorker]) -> None:
+    handled: list[str] = []
+
+    def slow(item: PreloadItem) -> None:
+        time.sleep(0.05)
+        handled.append(item.instance_id)
+
+    worker = PreloadWorker(slow, lambda item, error: None, capacity=1000)
+    workers.append(worker)
+    worker.start()
+    for number in range(200):
+        assert worker.offer(_item(number))
+    began = time.monotonic()
+    assert worker.stop(timeout=WAIT) is True
+    assert time.monotonic() - began < 1.0
+    assert len(handled) < 20
+    assert worker.pending() == 0
+    assert worker.offer(_item(999)) is False
+
+
+def test_stop_before_start_and_twice(workers: list[PreloadWorker]) -> None:
+    recorder = Recorder()
+    worker = PreloadWorker(recorder.handle, recorder.on_error, capacity=3)
+    assert worker.offer(_item(0))
+    assert worker.stop(timeout=1.0) is True
+    assert worker.stop(timeout=1.0) is True
+    assert worker.offer(_item(1)) is False
+    assert recorder.handled == []
