@@ -22,8 +22,8 @@ from pydicom.uid import (
     CTImageStorage,
     ExplicitVRLittleEndian,
     PositronEmissionTomographyImageStorage,
-    generate_uid,
 )
+from pydicom.uid import generate_uid as generate_uid  # re-exported for the tests
 
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 MULTIFRAME_GRAYSCALE_WORD_SC = "1.2.840.10008.5.1.4.1.1.7.3"

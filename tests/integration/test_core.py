@@ -88,7 +88,7 @@ def test_study_json_has_the_shape_of_the_reference(orthanc, study):
     assert series_uids == sorted(series_uids)
     assert len(series_uids) == 4
 
-    expected_instances = {str(ds.SeriesInstanceUID): [] for ds in study["datasets"]}
+    expected_instances: dict[str, list[tuple[str, Any]]] = {str(ds.SeriesInstanceUID): [] for ds in study["datasets"]}
     for instance_id, dataset in zip(study["ids"], study["datasets"], strict=True):
         expected_instances[str(dataset.SeriesInstanceUID)].append((instance_id, dataset))
     orthanc_order = [item["ID"] for item in orthanc.get(f"/studies/{study['study_id']}/instances").json()]
