@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 SECTION = "OHIF"
+DEFAULT_BUNDLE_FOLDER = Path(__file__).resolve().parent.parent / "static" / "ohif-dist"
+"""Where scripts/build_ohif_dist.sh puts the OHIF bundle."""
 
 
 class DataSource(enum.Enum):
@@ -30,6 +32,7 @@ class Settings:
     preload: bool = True
     dicomweb_root: str = "/dicom-web/"
     """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side."""
+    bundle_folder: Path = DEFAULT_BUNDLE_FOLDER
 
     @property
     def preloads(self) -> bool:
@@ -37,7 +40,7 @@ class Settings:
         return self.preload and self.data_source is DataSource.DICOM_JSON
 
 
-KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload")
+KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload", "BundleFolder")
 
 
 def _describe(value: Any) -> str:
@@ -100,6 +103,8 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
             f'"{SECTION}"."Preload" must be true or false, found {_describe(preload)}'
         )
 
+    bundle_folder = _string(section, "BundleFolder", "", "the path of a built OHIF bundle, or empty")
+
     dicomweb_root = "/dicom-web/"
     if data_source is DataSource.DICOM_WEB:
         dicomweb = configuration.get("DicomWeb", {})
@@ -117,6 +122,7 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
         user_configuration_path=user_path,
         preload=preload,
         dicomweb_root=_with_slashes(dicomweb_root),
+        bundle_folder=Path(bundle_folder) if bundle_folder else DEFAULT_BUNDLE_FOLDER,
     )
 
 

@@ -12,7 +12,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orthanc
@@ -40,7 +39,6 @@ except ImportError as error:  # reported through Orthanc's log by initialize()
 
 logger = logging.getLogger("ohif_plugin")
 
-BUNDLE_FOLDER = Path(__file__).resolve().parent.parent / "static" / "ohif-dist"
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 MAX_QUEUED_HEADER = 1024 * 1024
 """Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
@@ -273,13 +271,13 @@ def initialize() -> Plugin | None:
         )
         worker.start()
     viewer = None
-    if (BUNDLE_FOLDER / "index.html").is_file():
-        viewer = Viewer(settings, AssetFolder(BUNDLE_FOLDER))
+    if (settings.bundle_folder / "index.html").is_file():
+        viewer = Viewer(settings, AssetFolder(settings.bundle_folder))
     else:
         logger.error(
             "the OHIF bundle is missing from %s: run scripts/build_ohif_dist.sh. "
             "The study JSON is served, the viewer is not.",
-            BUNDLE_FOLDER,
+            settings.bundle_folder,
         )
     plugin = Plugin(settings, cache, worker, viewer)
 

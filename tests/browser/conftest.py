@@ -1,0 +1,103 @@
+"""Headless Chromium driven by Playwright, looking at the viewer as a user would.
+
+An image counts as drawn when a ``canvas.cornerstone-canvas`` holds more than
+a few hundred non-black pixels: a failed load leaves it black (0).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.orthanc_server import OrthancServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DRAWN = 300
+"""Non-black pixels above which a canvas shows an image."""
+
+COUNT_DRAWN_PIXELS = """() => Array.from(document.querySelectorAll('canvas.cornerstone-canvas')).map(canvas => {
+    if (!canvas.width || !canvas.height) return 0;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 30) count++;
+    return count;
+})"""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        webgl = page.evaluate("() => !!document.createElement('canvas').getContext('webgl2')")
+        page.close()
+        if not webgl:
+            browser.close()
+            pytest.fail("Chromium has no WebGL 2 here: OHIF cannot render; the browser tests cannot pass")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def drawn_pixels(page: Page) -> list[int]:
+    """Non-black pixels of each Cornerstone canvas of the page."""
+    return list(page.evaluate(COUNT_DRAWN_PIXELS))
+
+
+def wait_until_drawn(page: Page, canvases: int = 1, timeout: float = 90.0) -> list[int]:
+    """Wait until at least ``canvases`` canvases show an image; returns the pixel counts."""
+    deadline = time.monotonic() + timeout
+    counts: list[int] = []
+    while time.monotonic() < deadline:
+        counts = drawn_pixels(page)
+        if sum(count > DRAWN for count in counts) >= canvases:
+            return counts
+        page.wait_for_timeout(250)
+    screenshot = "/tmp/ohif-not-drawn.png"
+    page.screenshot(path=screenshot)
+    raise AssertionError(f"no image drawn within {timeout} s (pixel counts {counts}); see {screenshot}")
+
+
+def open_explorer_study(page: Page, server: OrthancServer, study_id: str) -> None:
+    page.goto(f"{server.url}/app/explorer.html#study?uuid={study_id}")
+    page.wait_for_selector("#ohif-button", timeout=30_000)
+
+
+def open_viewer_from_explorer(page: Page, server: OrthancServer, study_id: str, mode: str = "Basic viewer") -> Page:
+    """Click "Open OHIF viewer" on the study page and choose ``mode``; returns the new window."""
+    open_explorer_study(page, server, study_id)
+    page.click("#ohif-button")
+    with page.expect_popup() as popup:
+        page.click(f"li.ohif-mode:has-text('{mode}')")
+    viewer: Page = popup.value
+    return viewer
+
+
+def study_of(server: OrthancServer, instance_id: str) -> str:
+    return str(server.get(f"/instances/{instance_id}/study").json()["ID"])
+
+
+def upload_study(server: OrthancServer, files: list[bytes]) -> str:
+    """Upload files of one study; returns its Orthanc identifier."""
+    ids: list[Any] = [server.upload_ok(data)["ID"] for data in files]
+    return study_of(server, ids[0])
