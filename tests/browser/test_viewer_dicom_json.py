@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Dialog, Page
 
 from tests import dicom_factory as factory
 from tests.browser.conftest import (
@@ -99,8 +98,13 @@ def test_dicom_text_never_executes_in_explorer_or_viewer(orthanc: OrthancServer,
     hostile = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">'
     spec = factory.StudySpec(patient_name=hostile[:60], study_description=hostile[:60])
     study_id = upload_study(orthanc, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 2)])
-    dialogs: list[Any] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs: list[str] = []
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     viewer = open_viewer_from_explorer(page, orthanc, study_id)
     wait_until_drawn(viewer)
     assert page.evaluate("() => window.__pwned") is None
