@@ -107,7 +107,8 @@ class OrthancServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Orthanc exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                if self.session.get(f"{self.url}/system", timeout=1).status_code == 200:
+                probe = requests.get(f"{self.url}/system", timeout=1, auth=self.session.auth)
+                if probe.status_code == 200:
                     return self
             except requests.ConnectionError:
                 pass

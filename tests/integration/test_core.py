@@ -293,3 +293,25 @@ def test_a_configuration_error_registers_nothing_and_says_why(make_server: Serve
     assert server.study_json(study_id).status_code == 404
     time.sleep(1)  # time enough for a preload worker, had one been started
     assert server.metadata(instance_id) is None
+
+
+def test_an_instance_that_cannot_be_summarized_is_logged_and_left_out(make_server: ServerFactory):
+    """Its file was damaged on disk after storage: the rest of the study is served."""
+    first = make_server("damaged", ohif={"Preload": False})
+    spec = factory.StudySpec()
+    ids = upload_all(first, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 3)])
+    damaged = ids[1]
+    uuid = first.get(f"/instances/{damaged}/attachments/dicom/info").json()["Uuid"]
+    first.stop()  # Orthanc keeps recently stored files in memory: restart to read the disk
+    stored_file = next((first.folder / "storage").rglob(uuid))
+    stored_file.write_bytes(b"\x00" * 64 + b"garbage, not DICOM")
+    server = make_server("damaged", ohif={"Preload": False})
+
+    study_id = server.get(f"/instances/{ids[0]}/study").json()["ID"]
+    answer = server.study_json(study_id)
+    assert answer.status_code == 200
+    urls = [item["url"] for item in answer.json()["studies"][0]["series"][0]["instances"]]
+    assert urls == [f"dicomweb:../instances/{instance_id}/file" for instance_id in ids if instance_id != damaged]
+    assert f"Instance {damaged} left out of study {study_id}" in server.log_text()
+    assert server.metadata(damaged) is None
+    assert server.get("/system").status_code == 200
