@@ -129,7 +129,7 @@ class Viewer:
     def __init__(self, settings: Settings, bundle: AssetFolder) -> None:
         self._bundle = bundle
         config = app_config(settings).encode()
-        self._app_config = Asset(config, "text/javascript", etag_of(config), immutable=False)
+        self._app_config = Asset(config, "text/javascript; charset=utf-8", etag_of(config), immutable=False)
 
     def answer(self, path: str, if_none_match: str | None = None) -> Response:
         """``path`` is what follows /ohif/, already URL-decoded by Orthanc."""

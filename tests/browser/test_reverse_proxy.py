@@ -1,0 +1,88 @@
+"""Behind a real nginx that mounts Orthanc under a path prefix, with "RouterBasename" set to match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from playwright.sync_api import Page
+
+from tests import dicom_factory as factory
+from tests.browser.conftest import DRAWN, upload_study, wait_until_drawn
+from tests.nginx import Nginx
+from tests.orthanc_server import OrthancServer
+
+PREFIX = "/imaging/demo/orthanc/"
+
+
+@pytest.fixture(scope="module")
+def orthanc_behind_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    server = OrthancServer(tmp_path_factory.mktemp("orthanc"), ohif={"RouterBasename": PREFIX + "ohif/"})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory, orthanc_behind_proxy: OrthancServer) -> Iterator[Nginx]:
+    nginx = Nginx(tmp_path_factory.mktemp("nginx"), prefix=PREFIX, upstream=orthanc_behind_proxy.url)
+    nginx.start()
+    yield nginx
+    nginx.stop()
+
+
+def open_viewer_through_proxy(page: Page, proxy: Nginx, study_id: str) -> Page:
+    page.goto(f"{proxy.url}{PREFIX}app/explorer.html#study?uuid={study_id}")
+    page.wait_for_selector("#ohif-button", timeout=30_000)
+    page.click("#ohif-button")
+    with page.expect_popup() as popup:
+        page.click("li.ohif-mode:has-text('Basic viewer')")
+    viewer: Page = popup.value
+    return viewer
+
+
+def test_the_proxy_serves_the_viewer_under_the_prefix(proxy: Nginx) -> None:
+    index = requests.get(f"{proxy.url}{PREFIX}ohif/viewer", timeout=60)
+    assert index.status_code == 200
+    assert "window.PUBLIC_URL = publicPath" in index.text
+    assert index.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    config = requests.get(f"{proxy.url}{PREFIX}ohif/app-config.js", timeout=60)
+    assert config.status_code == 200
+    assert f'window.config.routerBasename = "{PREFIX}ohif/";' in config.text
+    # Orthanc itself is not reachable without the prefix.
+    assert requests.get(f"{proxy.url}/ohif/viewer", timeout=60).status_code == 404
+
+
+def test_explorer_through_the_proxy_opens_the_viewer_which_draws_the_image(
+    orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page
+) -> None:
+    spec = factory.StudySpec(patient_name="Behind^Proxy")
+    study_id = upload_study(orthanc_behind_proxy, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 8)])
+    failed: list[str] = []
+    page.context.on("requestfailed", lambda request: failed.append(request.url))
+    page.context.on("response", lambda answer: failed.append(answer.url) if answer.status >= 400 else None)
+    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    assert viewer.url == f"{proxy.url}{PREFIX}ohif/viewer?url=../studies/{study_id}/ohif-dicom-json"
+    assert max(wait_until_drawn(viewer)) > DRAWN
+    # Everything the viewer loaded went through the prefix.
+    requested = viewer.evaluate("() => performance.getEntriesByType('resource').map(entry => entry.name)")
+    local = [url for url in requested if url.startswith(proxy.url)]
+    assert local, requested
+    assert all(url.startswith(proxy.url + PREFIX) for url in local), [
+        url for url in local if not url.startswith(proxy.url + PREFIX)
+    ]
+    assert failed == []
+
+
+def test_jpeg2000_through_the_proxy_is_decoded_by_the_workers(
+    orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page
+) -> None:
+    study_id = upload_study(orthanc_behind_proxy, [factory.bundled_test_file("JPEG2000.dcm")])
+    worker_urls: list[str] = []
+    page.context.on("request", lambda request: worker_urls.append(request.url) if ".wasm" in request.url else None)
+    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    assert viewer.url.startswith(f"{proxy.url}{PREFIX}ohif/viewer?url=../studies/")
+    assert max(wait_until_drawn(viewer)) > DRAWN
+    assert worker_urls, "no decoder WebAssembly was loaded"
+    assert all(url.startswith(proxy.url + PREFIX + "ohif/") for url in worker_urls), worker_urls

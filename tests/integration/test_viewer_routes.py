@@ -1,0 +1,503 @@
+"""Serving the viewer under /ohif/ (SPEC §1 and §5), over HTTP against real Orthanc servers.
+
+app-config.js is evaluated with node, as a browser would run it, so that its
+values are checked structurally rather than as text.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests import dicom_factory as factory
+from tests.conftest import ServerFactory
+from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, REPOSITORY, OrthancServer
+
+BUNDLE = REPOSITORY / "static" / "ohif-dist"
+MODE_ROUTES = ("viewer", "tmtv", "segmentation", "microscopy")
+INDEX_MARKER = "window.PUBLIC_URL = publicPath"
+SECURITY_HEADERS = {
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+DICOM_JSON_SOURCE = {
+    "friendlyName": "Orthanc DICOM JSON",
+    "namespace": "@ohif/extension-default.dataSourcesModule.dicomjson",
+    "sourceName": "dicomjson",
+    "configuration": {"name": "json"},
+}
+
+
+def dicom_web_source(root: str) -> dict[str, Any]:
+    """SPEC §5, written out field by field."""
+    return {
+        "friendlyName": "Orthanc DICOMweb",
+        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
+        "sourceName": "dicomweb",
+        "configuration": {
+            "name": "orthanc",
+            "wadoUriRoot": root,
+            "qidoRoot": root,
+            "wadoRoot": root,
+            "qidoSupportsIncludeField": False,
+            "supportsReject": False,
+            "imageRendering": "wadors",
+            "thumbnailRendering": "wadors",
+            "enableStudyLazyLoad": True,
+            "supportsFuzzyMatching": False,
+            "supportsWildcard": True,
+            "staticWado": True,
+            "singlepart": "bulkdata,video",
+            "acceptHeader": ["multipart/related; type=application/octet-stream; transfer-syntax=*"],
+        },
+    }
+
+
+NODE_EVALUATE = """
+const vm = require('vm');
+const source = require('fs').readFileSync(0, 'utf8');
+const context = {window: {}};
+vm.runInNewContext(source, context, {filename: 'app-config.js'});
+process.stdout.write(JSON.stringify(context.window.config));
+"""
+
+
+def evaluate_app_config(script: str) -> dict[str, Any]:
+    """window.config once a browser-like page has run ``script`` (with node)."""
+    result = subprocess.run(
+        ["node", "-e", NODE_EVALUATE], input=script, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, f"node could not run app-config.js:\n{result.stderr}\n--- script:\n{script}"
+    return dict(json.loads(result.stdout))
+
+
+RawAnswer = tuple[int, dict[str, str], bytes]
+
+
+def raw_get(server: OrthancServer, path: str, headers: dict[str, str] | None = None) -> RawAnswer:
+    """GET ``path`` exactly as written: no normalization of dots, slashes or escapes."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        connection.putrequest("GET", path, skip_host=False, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        answer = connection.getresponse()
+        return answer.status, {name.lower(): value for name, value in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
+
+
+def assert_security_headers(headers: Any) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name) == value, f"{name}: {headers.get(name)!r}"
+
+
+def wait_for_log(server: OrthancServer, pattern: str, timeout: float = 30.0) -> list[str]:
+    """The log lines matching ``pattern``, once there is at least one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [line for line in server.log_text().splitlines() if re.search(pattern, line)]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)
+
+
+def error_lines(server: OrthancServer) -> list[str]:
+    return [line for line in server.log_text().splitlines() if line.startswith("E")]
+
+
+@pytest.fixture(scope="module")
+def dicom_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """DICOMweb source, DICOMweb plugin loaded with its default root."""
+    server = OrthancServer(
+        tmp_path_factory.mktemp("dicom-web"),
+        plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
+        ohif={"DataSource": "dicom-web"},
+        configuration={"DicomWeb": {"Enable": True}},
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def hashed_bundle_file() -> str:
+    names = sorted(path.name for path in BUNDLE.glob("app.bundle.*.js"))
+    assert names and re.fullmatch(r"app\.bundle\.[0-9a-f]{16,}\.js", names[0]), names
+    return names[0]
+
+
+# --- index.html and the mode routes -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/ohif", "/ohif/", *(f"/ohif/{route}" for route in MODE_ROUTES)])
+def test_mode_routes_answer_the_rewritten_index(orthanc: OrthancServer, path: str) -> None:
+    answer = orthanc.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert INDEX_MARKER in answer.text
+    assert answer.content == orthanc.get("/ohif/viewer").content
+    assert_security_headers(answer.headers)
+
+
+def test_mode_routes_keep_their_query_string(orthanc: OrthancServer) -> None:
+    answer = orthanc.get("/ohif/viewer?StudyInstanceUIDs=1.2.3&url=../studies/x/ohif-dicom-json")
+    assert answer.status_code == 200
+    assert INDEX_MARKER in answer.text
+
+
+# --- app-config.js ------------------------------------------------------------------------------
+
+
+def test_app_config_with_dicom_json(orthanc: OrthancServer) -> None:
+    answer = orthanc.get("/ohif/app-config.js")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].split(";")[0].strip() == "text/javascript"
+    assert_security_headers(answer.headers)
+    config = evaluate_app_config(answer.text)
+    assert config["routerBasename"] == "/ohif/"
+    assert config["dataSources"] == [DICOM_JSON_SOURCE]
+    assert config["defaultDataSourceName"] == "dicomjson"
+    assert config["showStudyList"] is False
+    # The default user configuration comes first and keeps its own values.
+    assert config["maxNumberOfWebWorkers"] == 3
+    assert answer.text.index("window.config = {") < answer.text.index("window.config.routerBasename =")
+
+
+def test_app_config_with_dicom_web(dicom_web: OrthancServer) -> None:
+    answer = dicom_web.get("/ohif/app-config.js")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].split(";")[0].strip() == "text/javascript"
+    config = evaluate_app_config(answer.text)
+    assert config["dataSources"] == [dicom_web_source("../dicom-web")]
+    assert config["defaultDataSourceName"] == "dicomweb"
+    assert config["routerBasename"] == "/ohif/"
+    # No override: the default configuration's study list stays on.
+    assert config["showStudyList"] is True
+    assert "showStudyList = false" not in answer.text
+
+
+def test_dicom_web_roots_follow_the_dicomweb_plugin_root(make_server: ServerFactory) -> None:
+    server = make_server(
+        plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
+        ohif={"DataSource": "dicom-web"},
+        configuration={"DicomWeb": {"Enable": True, "Root": "/custom/dw/"}},
+    )
+    assert server.get("/custom/dw/studies").status_code == 200
+    config = evaluate_app_config(server.get("/ohif/app-config.js").text)
+    assert config["dataSources"] == [dicom_web_source("../custom/dw")]
+    assert config["defaultDataSourceName"] == "dicomweb"
+
+
+def test_user_configuration_is_sent_first_and_keeps_its_own_keys(make_server: ServerFactory, tmp_path: Path) -> None:
+    user = tmp_path / "ohif-config.js"
+    user.write_text(
+        "/* my site */\n"
+        "window.config = {extensions: [], modes: [], customKey: 42, routerBasename: '/wrong/',"
+        " showStudyList: true, defaultDataSourceName: 'elsewhere', dataSources: []};\n"
+    )
+    server = make_server(ohif={"UserConfiguration": str(user), "RouterBasename": "/viewer-here/"})
+    text = server.get("/ohif/app-config.js").text
+    assert text.startswith(user.read_text())
+    config = evaluate_app_config(text)
+    assert config["customKey"] == 42
+    assert config["extensions"] == [] and config["modes"] == []
+    assert config["routerBasename"] == "/viewer-here/"
+    assert config["dataSources"] == [DICOM_JSON_SOURCE]
+    assert config["defaultDataSourceName"] == "dicomjson"
+    assert config["showStudyList"] is False
+
+
+def test_user_configuration_without_a_final_semicolon_or_newline(make_server: ServerFactory, tmp_path: Path) -> None:
+    user = tmp_path / "ohif-config.js"
+    user.write_text("window.config = {customKey: 'x'} // trailing comment")
+    server = make_server(ohif={"UserConfiguration": str(user)})
+    config = evaluate_app_config(server.get("/ohif/app-config.js").text)
+    assert config["customKey"] == "x"
+    assert config["routerBasename"] == "/ohif/"
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [
+        ('/a"b\\c</script>/', '/a"b\\c</script>/'),
+        # (Orthanc itself expands "${NAME}" in its configuration: no such sequence here.)
+        ("/a'b`$x\u2028c</SCRIPT><!--", "/a'b`$x\u2028c</SCRIPT><!--/"),
+    ],
+    ids=["quote-backslash-script", "quotes-template-separator-no-slash"],
+)
+def test_router_basename_cannot_break_out_of_app_config(
+    make_server: ServerFactory, configured: str, expected: str
+) -> None:
+    server = make_server(ohif={"RouterBasename": configured})
+    text = server.get("/ohif/app-config.js").content.decode("utf-8")
+    assert "</script" not in text.lower()
+    config = evaluate_app_config(text)
+    assert config["routerBasename"] == expected
+    assert config["dataSources"] == [DICOM_JSON_SOURCE]
+    assert config["showStudyList"] is False
+
+
+# --- bundle files -------------------------------------------------------------------------------
+
+
+def bundle_sample(suffix: str) -> str:
+    """The path (relative to the bundle) of one real file with that suffix."""
+    for path in sorted(BUNDLE.rglob(f"*{suffix}")):
+        if path.is_file() and not path.name.startswith("."):
+            return path.relative_to(BUNDLE).as_posix()
+    raise AssertionError(f"no {suffix} file in {BUNDLE}")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "mime_type"),
+    [
+        (".js", "text/javascript"),
+        (".css", "text/css"),
+        (".wasm", "application/wasm"),
+        (".json", "application/json"),
+        (".svg", "image/svg+xml"),
+        (".png", "image/png"),
+        (".ico", "image/x-icon"),
+        (".woff2", "font/woff2"),
+        (".html", "text/html"),
+        (".map", "application/json"),
+    ],
+)
+def test_bundle_files_have_their_mime_type(orthanc: OrthancServer, suffix: str, mime_type: str) -> None:
+    relative = bundle_sample(suffix)
+    answer = orthanc.get(f"/ohif/{relative}")
+    assert answer.status_code == 200, relative
+    assert answer.headers["Content-Type"].split(";")[0].strip() == mime_type, relative
+    if suffix != ".html":  # index.html is served rewritten; the others as they are
+        assert answer.content == (BUNDLE / relative).read_bytes()
+    assert_security_headers(answer.headers)
+
+
+# --- headers and caching ------------------------------------------------------------------------
+
+
+def test_every_answer_carries_the_cross_origin_headers(orthanc: OrthancServer) -> None:
+    hashed = f"/ohif/{hashed_bundle_file()}"
+    for path in ("/ohif", "/ohif/", "/ohif/viewer", "/ohif/app-config.js", hashed, "/ohif/ohif-logo.svg"):
+        ok = orthanc.get(path)
+        assert ok.status_code == 200, path
+        assert_security_headers(ok.headers)
+        not_modified = orthanc.get(path, headers={"If-None-Match": ok.headers["ETag"]})
+        assert not_modified.status_code == 304, path
+        assert_security_headers(not_modified.headers)
+    for path in ("/ohif/no-such-file.js", "/ohif/assets/none.png"):
+        missing = orthanc.get(path)
+        assert missing.status_code == 404, path
+        assert_security_headers(missing.headers)
+
+
+def test_content_hashed_files_are_immutable(orthanc: OrthancServer) -> None:
+    name = hashed_bundle_file()
+    answer = orthanc.get(f"/ohif/{name}")
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == IMMUTABLE
+    wasm = next(path.name for path in sorted(BUNDLE.glob("*.wasm")))
+    assert orthanc.get(f"/ohif/{wasm}").headers["Cache-Control"] == IMMUTABLE
+
+
+@pytest.mark.parametrize("path", ["/ohif/", "/ohif/viewer", "/ohif/app-config.js", "/ohif/index.html"])
+def test_index_and_app_config_revalidate_with_their_etag(orthanc: OrthancServer, path: str) -> None:
+    answer = orthanc.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-cache"
+    etag = answer.headers["ETag"]
+    assert re.fullmatch(r'(W/)?"[^"]+"', etag), etag
+    again = orthanc.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["ETag"] == etag
+    # Another ETag (in a list) gets the file again, a list holding ours gets 304.
+    assert orthanc.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert orthanc.get(path, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+
+
+def test_non_hashed_bundle_files_revalidate(orthanc: OrthancServer) -> None:
+    answer = orthanc.get("/ohif/ohif-logo.svg")
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-cache"
+
+
+def test_unknown_files_answer_404(orthanc: OrthancServer) -> None:
+    for path in ("/ohif/no-such-file.js", "/ohif/assets/nothing.png", "/ohif/APP-CONFIG.JS", "/ohif/.ohif-version"):
+        answer = orthanc.get(path)
+        assert answer.status_code == 404, path
+        assert_security_headers(answer.headers)
+
+
+# --- nothing is read outside the bundle ---------------------------------------------------------
+
+SECRET = "SECRET-OUTSIDE-THE-BUNDLE-7c1f"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancServer, Path]]:
+    """A small bundle folder with secrets next to it and a symlink pointing out of it."""
+    root = tmp_path_factory.mktemp("sandbox")
+    (root / "secret.txt").write_text(SECRET)
+    bundle = root / "bundle"
+    (bundle / "assets").mkdir(parents=True)
+    shutil.copy(BUNDLE / "index.html", bundle / "index.html")
+    (bundle / "assets" / "inside.txt").write_text("inside")
+    (bundle / "escape.txt").symlink_to(root / "secret.txt")
+    (bundle / "passwd").symlink_to("/etc/passwd")
+    (bundle / "assets" / "up").symlink_to(root)
+    (bundle / ".hidden").write_text(SECRET)
+    server = OrthancServer(root / "orthanc", ohif={"BundleFolder": str(bundle)})
+    server.start()
+    yield server, root
+    server.stop()
+
+
+def traversal_paths(root: Path) -> list[str]:
+    secret = str(root / "secret.txt")
+    long_name = "a" * 5000
+    return [
+        "/ohif/../secret.txt",
+        "/ohif/../../../../../../etc/passwd",
+        "/ohif/assets/../../secret.txt",
+        "/ohif/%2e%2e/secret.txt",
+        "/ohif/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/ohif/assets/%2e%2e/%2e%2e/secret.txt",
+        "/ohif/..%2fsecret.txt",
+        "/ohif/..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/ohif/assets%2f..%2f..%2fsecret.txt",
+        "/ohif/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/ohif/..\\secret.txt",
+        "/ohif/..\\..\\..\\..\\..\\..\\etc\\passwd",
+        "/ohif/..%5csecret.txt",
+        "/ohif/assets\\..\\..\\secret.txt",
+        "/ohif//etc/passwd",
+        "/ohif/%2fetc%2fpasswd",
+        f"/ohif/{secret}",
+        f"/ohif/{secret.replace('/', '%2f')}",
+        "/ohif/escape.txt",
+        "/ohif/passwd",
+        "/ohif/assets/up/secret.txt",
+        "/ohif/.hidden",
+        "/ohif/..%00/secret.txt",
+        "/ohif/../secret.txt%00.js",
+        "/ohif/%00../../../../etc/passwd",
+        f"/ohif/{long_name}",
+        f"/ohif/{'../' * 1700}etc/passwd",
+        f"/ohif/{'%2e%2e%2f' * 600}etc/passwd",
+    ]
+
+
+def assert_nothing_from_outside(server: OrthancServer, paths: list[str]) -> None:
+    """Each answer is an error, Orthanc's own redirection, or the viewer's index.html.
+
+    Orthanc resolves ".." itself (so "/ohif/../x" is its own "/x") and ends
+    the decoded URI at a NUL byte (so "/ohif/%00..." reaches the plugin as
+    "/ohif/", which answers index.html): neither ever reaches a file outside
+    the bundle.
+    """
+    index = raw_get(server, "/ohif/")[2]
+    assert INDEX_MARKER.encode() in index
+    for path in paths:
+        status, _, body = raw_get(server, path)
+        shown = path if len(path) < 100 else path[:60] + f"... ({len(path)} characters)"
+        assert SECRET.encode() not in body, shown
+        assert b"root:" not in body, shown
+        if status == 200:
+            assert body == index, f"{shown}: 200 {body[:200]!r}"
+        else:
+            assert status in (301, 302, 400, 404, 414), f"{shown}: {status} {body[:200]!r}"
+            assert status >= 400 or body == b"", shown
+
+
+def test_no_request_reads_outside_the_bundle(sandbox: tuple[OrthancServer, Path]) -> None:
+    server, root = sandbox
+    assert raw_get(server, "/ohif/assets/inside.txt")[0] == 200  # the sandbox itself works
+    assert_nothing_from_outside(server, traversal_paths(root))
+
+
+def test_no_request_reads_outside_the_real_bundle(orthanc: OrthancServer) -> None:
+    assert_nothing_from_outside(orthanc, traversal_paths(Path("/etc")))
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+def test_every_plugin_route_needs_the_credentials_when_authentication_is_on(make_server: ServerFactory) -> None:
+    server = make_server(credentials=("alice", "secret"))
+    instance = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1, size=8)[0]))
+    study_id = server.get(f"/instances/{instance['ID']}/study").json()["ID"]
+    paths = [
+        "/ohif",
+        "/ohif/",
+        "/ohif/viewer",
+        "/ohif/app-config.js",
+        f"/ohif/{hashed_bundle_file()}",
+        f"/studies/{study_id}/ohif-dicom-json",
+    ]
+    for path in paths:
+        anonymous = requests.get(server.url + path, timeout=60)
+        assert anonymous.status_code == 401, path
+        assert "root:" not in anonymous.text and INDEX_MARKER not in anonymous.text
+        wrong = requests.get(server.url + path, auth=("alice", "wrong"), timeout=60)
+        assert wrong.status_code == 401, path
+        authenticated = requests.get(server.url + path, auth=("alice", "secret"), timeout=60)
+        assert authenticated.status_code == 200, path
+
+
+# --- what the administrator sees when something is missing --------------------------------------
+
+
+def test_dicom_web_without_the_dicomweb_plugin_is_reported_once_and_answers_503(
+    make_server: ServerFactory,
+) -> None:
+    server = make_server(ohif={"DataSource": "dicom-web"})
+    lines = wait_for_log(server, r"^E.*DICOMweb plugin")
+    assert lines, server.log_tail()
+    answer = server.get("/ohif/viewer")
+    assert answer.status_code == 503
+    assert "DICOMweb plugin is not loaded" in answer.text
+    assert INDEX_MARKER not in answer.text
+    assert_security_headers(answer.headers)
+    for path in ("/ohif/", "/ohif/app-config.js", f"/ohif/{hashed_bundle_file()}"):
+        assert server.get(path).status_code == 503, path
+    time.sleep(1)
+    dicomweb_errors = [line for line in error_lines(server) if "dicomweb" in line.lower().replace("-", "")]
+    assert len(dicomweb_errors) == 1, dicomweb_errors
+
+
+def test_missing_bundle_is_reported_once_and_the_study_json_still_works(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty-bundle"
+    empty.mkdir()
+    server = make_server(ohif={"BundleFolder": str(empty)})
+    errors = error_lines(server)
+    assert len(errors) == 1, errors
+    assert "scripts/build_ohif_dist.sh" in errors[0]
+    assert str(empty) in errors[0]
+    for path in ("/ohif", "/ohif/", "/ohif/viewer", "/ohif/app-config.js"):
+        answer = server.get(path)
+        assert answer.status_code == 503, path
+        assert "bundle is missing" in answer.text
+        assert_security_headers(answer.headers)
+    spec = factory.StudySpec(patient_name="Missing^Bundle")
+    instance = server.upload_ok(factory.to_bytes(factory.ct_series(spec, 1, size=8)[0]))
+    study_id = server.get(f"/instances/{instance['ID']}/study").json()["ID"]
+    study = server.study_json(study_id)
+    assert study.status_code == 200
+    assert study.json()["studies"][0]["StudyInstanceUID"] == spec.study_uid

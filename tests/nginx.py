@@ -1,0 +1,116 @@
+"""A real nginx (Debian's nginx-light) on a free loopback port, as a reverse proxy in front of Orthanc.
+
+Everything nginx writes (pid, logs, temporary files) stays in the given folder,
+so it runs as any user and next to other instances.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from tests.orthanc_server import free_port
+
+NGINX = os.environ.get("NGINX_BINARY", "/usr/sbin/nginx")
+
+CONFIGURATION = """\
+daemon off;
+master_process off;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log info;
+
+events {{
+    worker_connections 256;
+}}
+
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+
+        location {prefix} {{
+            proxy_pass {upstream}/;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host:$server_port;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_buffering off;
+            proxy_request_buffering off;
+            client_max_body_size 0;
+            proxy_read_timeout 300s;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager)."""
+
+    def __init__(self, folder: Path, *, prefix: str, upstream: str) -> None:
+        assert prefix.startswith("/") and prefix.endswith("/"), prefix
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.prefix = prefix
+        self.config_path = folder / "nginx.conf"
+        self.config_path.write_text(
+            CONFIGURATION.format(folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"))
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        texts = []
+        for name in ("stderr.log", "error.log"):
+            path = self.folder / name
+            if path.exists():
+                texts.append(f"--- {name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
+        return "\n".join(texts)
+
+    def start(self, timeout: float = 30.0) -> Nginx:
+        stderr = (self.folder / "stderr.log").open("ab")
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(self.folder), "-c", str(self.config_path), "-e", str(self.folder / "error.log")],
+            stdout=stderr,
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"nginx did not listen within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> Nginx:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
