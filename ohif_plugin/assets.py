@@ -74,12 +74,6 @@ class AssetFolder:
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
-    def __contains__(self, relative_path: str) -> bool:
-        return relative_path in self._files
-
-    def __len__(self) -> int:
-        return len(self._files)
-
     def get(self, relative_path: str) -> Asset | None:
         """The file, or None if the bundle has no such file."""
         cached = self._cache.get(relative_path)

@@ -28,7 +28,6 @@ class Settings:
     router_basename: str = "/ohif/"
     user_configuration: str = ""
     """The text of the UserConfiguration file (read once, at start-up)."""
-    user_configuration_path: str = ""
     preload: bool = True
     dicomweb_root: str = "/dicom-web/"
     """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side."""
@@ -119,7 +118,6 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
         data_source=data_source,
         router_basename=_with_slashes(router_basename),
         user_configuration=user_text,
-        user_configuration_path=user_path,
         preload=preload,
         dicomweb_root=_with_slashes(dicomweb_root),
         bundle_folder=Path(bundle_folder) if bundle_folder else DEFAULT_BUNDLE_FOLDER,

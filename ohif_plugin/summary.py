@@ -30,7 +30,6 @@ from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_TAG, Valu
 METADATA_KEY = "4202"
 SUMMARY_VERSION = 2
 VERSION_KEY = "Version"
-RADIOPHARMACEUTICAL_KEY = "0054,0016"
 
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 """A summary is about 1 KB; anything this large is garbage, not a summary."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.orthanc_server import OrthancServer
+from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 
 ServerFactory = Callable[..., OrthancServer]
 
@@ -32,6 +32,20 @@ def make_server(tmp_path: Path) -> Iterator[ServerFactory]:
 def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
     """One server per test module, with the default configuration (dicom-json, preload)."""
     server = OrthancServer(tmp_path_factory.mktemp("orthanc"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dicom_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """The dicom-web source, with the DICOMweb plugin loaded at its default root."""
+    server = OrthancServer(
+        tmp_path_factory.mktemp("dicom-web"),
+        plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
+        ohif={"DataSource": "dicom-web"},
+        configuration={"DicomWeb": {"Enable": True}},
+    )
     server.start()
     yield server
     server.stop()

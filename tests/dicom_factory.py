@@ -25,9 +25,7 @@ from pydicom.uid import (
 )
 from pydicom.uid import generate_uid as generate_uid  # re-exported for the tests
 
-SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 MULTIFRAME_GRAYSCALE_WORD_SC = "1.2.840.10008.5.1.4.1.1.7.3"
-ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
 
 
 def to_bytes(dataset: Dataset) -> bytes:
@@ -79,6 +77,18 @@ def _study_dataset(study: StudySpec) -> Dataset:
     return ds
 
 
+def _set_grayscale_pixels(ds: Dataset, size: int, bits_stored: int) -> None:
+    """The image pixel module of a square, unsigned 16-bit grayscale image (pixels set apart)."""
+    ds.Rows = size
+    ds.Columns = size
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = bits_stored
+    ds.HighBit = bits_stored - 1
+    ds.PixelRepresentation = 0
+
+
 def ct_instance(
     study: StudySpec,
     series_uid: str,
@@ -111,14 +121,7 @@ def ct_instance(
     ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
     ds.PixelSpacing = [0.5, 0.5]
     ds.SliceThickness = "2.5"
-    ds.Rows = size
-    ds.Columns = size
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 0
+    _set_grayscale_pixels(ds, size, bits_stored=12)
     ds.WindowCenter = "300"
     ds.WindowWidth = "600"
     ds.RescaleIntercept = "-1024"
@@ -222,14 +225,7 @@ def multiframe_instance(study: StudySpec, frames: int = 5, size: int = 32) -> Da
     ds.InstanceNumber = 1
     ds.NumberOfFrames = frames
     ds.FrameTime = "40"
-    ds.Rows = size
-    ds.Columns = size
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 0
+    _set_grayscale_pixels(ds, size, bits_stored=16)
     ds.PixelData = array("H", ((value * 7) % 65536 for value in range(frames * size * size))).tobytes()
     return ds
 

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
 from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
+from tests.orthanc_server import OrthancServer
 
 PATIENT_NAME = "Dicomweb^Listed"
 SHOWN_NAME = "Dicomweb, Listed"
 """How OHIF's study list writes that patient name."""
-
-
-@pytest.fixture(scope="module")
-def dicom_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
-    server = OrthancServer(
-        tmp_path_factory.mktemp("dicom-web"),
-        plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
-        ohif={"DataSource": "dicom-web"},
-        configuration={"DicomWeb": {"Enable": True, "Root": "/dicom-web/"}},
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

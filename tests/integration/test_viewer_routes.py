@@ -120,20 +120,6 @@ def error_lines(server: OrthancServer) -> list[str]:
     return [line for line in server.log_text().splitlines() if line.startswith("E")]
 
 
-@pytest.fixture(scope="module")
-def dicom_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
-    """DICOMweb source, DICOMweb plugin loaded with its default root."""
-    server = OrthancServer(
-        tmp_path_factory.mktemp("dicom-web"),
-        plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
-        ohif={"DataSource": "dicom-web"},
-        configuration={"DicomWeb": {"Enable": True}},
-    )
-    server.start()
-    yield server
-    server.stop()
-
-
 def hashed_bundle_file() -> str:
     names = sorted(path.name for path in BUNDLE.glob("app.bundle.*.js"))
     assert names and re.fullmatch(r"app\.bundle\.[0-9a-f]{16,}\.js", names[0]), names

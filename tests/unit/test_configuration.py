@@ -22,7 +22,6 @@ def test_defaults_without_section() -> None:
     assert settings.data_source is DataSource.DICOM_JSON
     assert settings.router_basename == "/ohif/"
     assert settings.user_configuration == ""
-    assert settings.user_configuration_path == ""
     assert settings.preload is True
     assert settings.preloads is True
     assert settings.dicomweb_root == "/dicom-web/"
@@ -61,7 +60,6 @@ def test_user_configuration_text_is_read(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     settings = parse_settings({"OHIF": {"UserConfiguration": str(path)}})
     assert settings.user_configuration == text
-    assert settings.user_configuration_path == str(path)
 
 
 # --- Invalid values: the message names the key, the allowed values, the value found ---
