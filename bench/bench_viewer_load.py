@@ -1,0 +1,83 @@
+"""First viewer load, as a user gets it: requests, bytes on the wire, time to first image.
+
+Run on demand: ``.venv/bin/python -m bench.bench_viewer_load [--runs 5]``.
+A fresh browser context (empty cache) opens the study from Orthanc Explorer's
+button each run, with Orthanc's HttpCompressionEnabled both true and false.
+Bytes are the transfer sizes of the Resource Timing API (encoded bodies and headers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, sync_playwright
+
+from tests import dicom_factory as factory
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    open_explorer_study,
+    upload_study,
+    wait_until_drawn,
+)
+from tests.orthanc_server import OrthancServer
+
+
+def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str, float]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_explorer_study(page, server, study_id)
+    page.click("#ohif-button")
+    start = time.monotonic()
+    with page.expect_popup() as popup:
+        page.click("li.ohif-mode:has-text('Basic viewer')")
+    viewer = popup.value
+    wait_until_drawn(viewer)
+    elapsed = time.monotonic() - start
+    viewer.wait_for_load_state("networkidle")
+    entries: list[dict[str, Any]] = viewer.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => ({name: e.name, size: e.transferSize}))"
+    )
+    navigation = viewer.evaluate("() => performance.getEntriesByType('navigation')[0].transferSize")
+    context.close()
+    return {
+        "seconds": elapsed,
+        "requests": len(entries) + 1,
+        "bytes": sum(entry["size"] for entry in entries) + navigation,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    arguments = parser.parse_args()
+    bundle = Path("static/ohif-dist")
+    raw_bundle = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
+    print(f"raw bundle on disk: {raw_bundle / 1e6:.1f} MB")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for compression in (True, False):
+            with tempfile.TemporaryDirectory() as folder:
+                server = OrthancServer(Path(folder), configuration={"HttpCompressionEnabled": compression})
+                server.start()
+                spec = factory.StudySpec(patient_name="Bench^Viewer")
+                study_id = upload_study(server, list(factory.study_files(spec, {"Axial": 24}, size=256)))
+                loads = [one_load(browser, server, study_id) for _ in range(arguments.runs)]
+                server.stop()
+            print(
+                f"HttpCompressionEnabled {str(compression).lower()}: "
+                f"click to first image median {statistics.median(load['seconds'] for load in loads):.2f} s, "
+                f"requests {statistics.median(load['requests'] for load in loads):.0f}, "
+                f"bytes on the wire {statistics.median(load['bytes'] for load in loads) / 1e6:.2f} MB "
+                f"({arguments.runs} runs)"
+            )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
