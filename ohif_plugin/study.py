@@ -7,11 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ohif_plugin.summary import Summary
-from ohif_plugin.tags import Level, TagInfo, tags_at
+from ohif_plugin.tags import Level, tags_at
 
-STUDY_TAGS = tags_at(Level.STUDY)
-SERIES_TAGS = tags_at(Level.SERIES)
-INSTANCE_TAGS = tags_at(Level.INSTANCE)
+Fields = tuple[tuple[str, str], ...]
+"""(summary key, OHIF name) pairs of one level, worked out once."""
+
+
+def _fields(level: Level) -> Fields:
+    return tuple((info.key, info.name) for info in tags_at(level))
+
+
+STUDY_FIELDS = _fields(Level.STUDY)
+SERIES_FIELDS = _fields(Level.SERIES)
+INSTANCE_FIELDS = _fields(Level.INSTANCE)
 
 STUDY_UID_KEY = "0020,000d"
 SERIES_UID_KEY = "0020,000e"
@@ -26,8 +34,8 @@ class InstanceSummary:
     summary: Summary
 
 
-def _named(summary: Summary, tags: tuple[TagInfo, ...]) -> dict[str, Any]:
-    return {info.name: summary[info.key] for info in tags if info.key in summary}
+def _named(summary: Summary, fields: Fields) -> dict[str, Any]:
+    return {name: summary[key] for key, name in fields if key in summary}
 
 
 def instance_url(instance_id: str) -> str:
@@ -53,7 +61,7 @@ def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
     for study_uid in sorted(studies):
         series_by_uid = studies[study_uid]
         first_of_study = next(iter(series_by_uid.values()))[0]
-        study = _named(first_of_study.summary, STUDY_TAGS)
+        study = _named(first_of_study.summary, STUDY_FIELDS)
         study["series"] = [
             _series(series_by_uid[series_uid]) for series_uid in sorted(series_by_uid)
         ]
@@ -69,9 +77,9 @@ def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
 
 
 def _series(members: list[InstanceSummary]) -> dict[str, Any]:
-    series = _named(members[0].summary, SERIES_TAGS)
+    series = _named(members[0].summary, SERIES_FIELDS)
     series["instances"] = [
-        {"metadata": _named(member.summary, INSTANCE_TAGS), "url": instance_url(member.instance_id)}
+        {"metadata": _named(member.summary, INSTANCE_FIELDS), "url": instance_url(member.instance_id)}
         for member in members
     ]
     return series

@@ -25,7 +25,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.valuerep import PersonName
 
-from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_TAG, ValueType
+from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_KEY, ValueType
 
 METADATA_KEY = "4202"
 SUMMARY_VERSION = 2
@@ -238,7 +238,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _has_valid_shape(key: str, value: Any) -> bool:
-    info = TAGS_BY_TAG.get(_tag_of_key(key))
+    info = TAGS_BY_KEY.get(key)
     if info is None:
         return True  # keys we do not use are not our business
     match info.value_type:
@@ -255,14 +255,6 @@ def _has_valid_shape(key: str, value: Any) -> bool:
         case ValueType.RADIOPHARMACEUTICAL:
             return isinstance(value, list) and all(isinstance(item, dict) for item in value)
     return False
-
-
-def _tag_of_key(key: str) -> int:
-    group, _, element = key.partition(",")
-    try:
-        return (int(group, 16) << 16) | int(element, 16)
-    except ValueError:
-        return -1
 
 
 def decode_summary(value: bytes | str) -> Summary | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cached_property
 
 
 class ValueType(enum.Enum):
@@ -42,7 +43,7 @@ class TagInfo:
     def tag(self) -> int:
         return (self.group << 16) | self.element
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The summary key, as the reference writes it: lower-case "gggg,eeee"."""
         return f"{self.group:04x},{self.element:04x}"
@@ -110,7 +111,7 @@ TAGS: tuple[TagInfo, ...] = (
     TagInfo(0x0009, 0x100D, "0009100d", S, INSTANCE),  # GE post-injection date-time
 )
 
-TAGS_BY_TAG: dict[int, TagInfo] = {info.tag: info for info in TAGS}
+TAGS_BY_KEY: dict[str, TagInfo] = {info.key: info for info in TAGS}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ohif_plugin.tags import TAGS, TAGS_BY_TAG, Level, ValueType
+from ohif_plugin.tags import TAGS, TAGS_BY_KEY, Level, ValueType
 
 S, INT, F = ValueType.STRING, ValueType.INTEGER, ValueType.FLOAT
 LF, LS = ValueType.LIST_OF_FLOATS, ValueType.LIST_OF_STRINGS
@@ -65,7 +65,9 @@ def test_no_tag_outside_the_spec() -> None:
 
 
 def test_keys_are_lower_case_group_comma_element() -> None:
-    assert TAGS_BY_TAG[0x0020000D].key == "0020,000d"
-    assert TAGS_BY_TAG[0x0009100D].key == "0009,100d"
-    assert TAGS_BY_TAG[0x00081030].key == "0008,1030"
-    assert TAGS_BY_TAG[0x7053_1009].tag == 0x70531009
+    by_tag = {info.tag: info for info in TAGS}
+    assert by_tag[0x0020000D].key == "0020,000d"
+    assert by_tag[0x0009100D].key == "0009,100d"
+    assert by_tag[0x00081030].key == "0008,1030"
+    assert TAGS_BY_KEY["7053,1009"].tag == 0x70531009
+    assert TAGS_BY_KEY["0028,0030"].name == "PixelSpacing"
