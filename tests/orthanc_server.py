@@ -162,6 +162,14 @@ class OrthancServer:
         answer.raise_for_status()
         return dict(answer.json())
 
+    def upload_all(self, files: Iterable[bytes]) -> list[str]:
+        """Upload files; returns their Orthanc identifiers, in order."""
+        return [str(self.upload_ok(data)["ID"]) for data in files]
+
+    def study_of(self, instance_id: str) -> str:
+        """The Orthanc identifier of an instance's study."""
+        return str(self.get(f"/instances/{instance_id}/study").json()["ID"])
+
     def metadata(self, instance_id: str) -> bytes | None:
         answer = self.get(f"/instances/{instance_id}/metadata/4202")
         return answer.content if answer.status_code == 200 else None

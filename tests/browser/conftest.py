@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -93,11 +92,6 @@ def open_viewer_from_explorer(page: Page, server: OrthancServer, study_id: str, 
     return viewer
 
 
-def study_of(server: OrthancServer, instance_id: str) -> str:
-    return str(server.get(f"/instances/{instance_id}/study").json()["ID"])
-
-
 def upload_study(server: OrthancServer, files: list[bytes]) -> str:
     """Upload files of one study; returns its Orthanc identifier."""
-    ids: list[Any] = [server.upload_ok(data)["ID"] for data in files]
-    return study_of(server, ids[0])
+    return server.study_of(server.upload_all(files)[0])

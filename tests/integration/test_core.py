@@ -26,9 +26,6 @@ def encode_4202(summary: dict[str, Any]) -> bytes:
     return base64.b64encode(gzip.compress(json.dumps(summary).encode()))
 
 
-def upload_all(server: OrthancServer, files: list[bytes]) -> list[str]:
-    return [server.upload_ok(data)["ID"] for data in files]
-
 
 @pytest.fixture(scope="module")
 def study(orthanc: OrthancServer) -> dict[str, Any]:
@@ -40,8 +37,8 @@ def study(orthanc: OrthancServer) -> dict[str, Any]:
     pet = [factory.pet_instance(spec, pet_series, index) for index in range(2)]
     multiframe = factory.multiframe_instance(spec, frames=5)
     datasets = ct_first + ct_second + pet + [multiframe]
-    ids = upload_all(orthanc, [factory.to_bytes(ds) for ds in datasets])
-    study_id = orthanc.get(f"/instances/{ids[0]}/study").json()["ID"]
+    ids = orthanc.upload_all([factory.to_bytes(ds) for ds in datasets])
+    study_id = orthanc.study_of(ids[0])
     return {"spec": spec, "datasets": datasets, "ids": ids, "study_id": study_id,
             "ct": ct_first + ct_second, "pet": pet, "multiframe": multiframe}
 
@@ -133,13 +130,13 @@ def test_text_in_every_character_set_comes_out_as_unicode(orthanc, case):
     assert summary["0010,0010"] == case.patient_name
     if case.source == "generated":
         assert summary["0008,1030"] == case.study_description
-    study_id = orthanc.get(f"/instances/{instance_id}/study").json()["ID"]
+    study_id = orthanc.study_of(instance_id)
     assert orthanc.study_json(study_id).json()["studies"][0]["PatientName"] == case.patient_name
 
 
 def test_corrupt_and_old_summaries_are_replaced_and_foreign_ones_kept(orthanc):
     spec = factory.StudySpec(patient_name="Cache^Test")
-    ids = upload_all(orthanc, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 4)])
+    ids = orthanc.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 4)])
     orthanc.wait_for_metadata(ids)
     corrupt, old_version, wrong_shape, foreign = ids
     orthanc.put_metadata(corrupt, b"this is not base64 gzip json!")
@@ -151,7 +148,7 @@ def test_corrupt_and_old_summaries_are_replaced_and_foreign_ones_kept(orthanc):
     foreign_summary["SomethingElse"] = "kept as is"
     orthanc.put_metadata(foreign, encode_4202(foreign_summary))
 
-    study_id = orthanc.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = orthanc.study_of(ids[0])
     answer = orthanc.study_json(study_id)
     assert answer.status_code == 200
     instances = answer.json()["studies"][0]["series"][0]["instances"]
@@ -170,9 +167,9 @@ def test_corrupt_and_old_summaries_are_replaced_and_foreign_ones_kept(orthanc):
 def test_with_preload_off_the_first_request_computes_and_stores(make_server: ServerFactory):
     server = make_server(ohif={"Preload": False})
     spec = factory.StudySpec()
-    ids = upload_all(server, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 3)])
+    ids = server.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 3)])
     assert all(server.metadata(instance_id) is None for instance_id in ids)
-    study_id = server.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = server.study_of(ids[0])
     first = server.study_json(study_id)
     assert first.status_code == 200
     assert first.json()["studies"][0]["NumInstances"] == 3
@@ -185,11 +182,11 @@ def test_a_study_stored_before_the_plugin_is_served(make_server: ServerFactory, 
     plain = make_server("shared", plugins=(), with_plugin_script=False)
     spec = factory.StudySpec()
     datasets = factory.ct_series(spec, 3)
-    ids = upload_all(plain, [factory.to_bytes(ds) for ds in datasets])
+    ids = plain.upload_all([factory.to_bytes(ds) for ds in datasets])
     plain.stop()
     with_plugin = make_server("shared")
     assert with_plugin.metadata(ids[0]) is None
-    study_id = with_plugin.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = with_plugin.study_of(ids[0])
     answer = with_plugin.study_json(study_id)
     assert answer.status_code == 200
     assert answer.json()["studies"][0]["NumInstances"] == 3
@@ -201,7 +198,7 @@ def test_access_control_applies_to_the_study_route(make_server: ServerFactory):
     server = make_server(credentials=("alice", "secret"))
     spec = factory.StudySpec()
     instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(spec, 1)[0]))["ID"]
-    study_id = server.get(f"/instances/{instance_id}/study").json()["ID"]
+    study_id = server.study_of(instance_id)
     anonymous = new_session()
     assert anonymous.get(f"{server.url}/studies/{study_id}/ohif-dicom-json").status_code == 401
     assert server.study_json(study_id).status_code == 200
@@ -212,7 +209,7 @@ def test_odd_instances_never_break_the_study_or_orthanc(orthanc):
     spec = factory.StudySpec(patient_name="Odd^Files")
     good = factory.ct_series(spec, 3)
     full = factory.to_bytes(factory.ct_series(spec, 1)[0])
-    ids = upload_all(orthanc, [factory.to_bytes(ds) for ds in good])
+    ids = orthanc.upload_all([factory.to_bytes(ds) for ds in good])
     no_pixels_id = orthanc.upload_ok(factory.to_bytes(factory.without_pixel_data(spec)))["ID"]
     private_id = orthanc.upload_ok(factory.to_bytes(factory.pet_instance(spec, factory.generate_uid(), 0)))["ID"]
 
@@ -226,7 +223,7 @@ def test_odd_instances_never_break_the_study_or_orthanc(orthanc):
     del missing_uid.SeriesInstanceUID
     assert orthanc.upload(factory.to_bytes(missing_uid)).status_code in (200, 400, 404)
 
-    study_id = orthanc.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = orthanc.study_of(ids[0])
     answer = orthanc.study_json(study_id)
     assert answer.status_code == 200
     served = {item["url"].split("/")[2] for series in answer.json()["studies"][0]["series"]
@@ -238,8 +235,8 @@ def test_odd_instances_never_break_the_study_or_orthanc(orthanc):
 def test_an_instance_deleted_during_assembly_is_skipped(make_server: ServerFactory):
     server = make_server(ohif={"Preload": False})
     spec = factory.StudySpec()
-    ids = upload_all(server, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 150, size=16)])
-    study_id = server.get(f"/instances/{ids[0]}/study").json()["ID"]
+    ids = server.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 150, size=16)])
+    study_id = server.study_of(ids[0])
     results: dict[str, Any] = {}
 
     def request() -> None:
@@ -263,11 +260,11 @@ def test_stopping_orthanc_stops_the_worker_and_unwritten_summaries_come_later(ma
     server = make_server("restart")
     spec = factory.StudySpec()
     files = [factory.to_bytes(ds) for ds in factory.ct_series(spec, 200, size=16)]
-    ids = upload_all(server, files)
+    ids = server.upload_all(files)
     assert server.stop(timeout=20) == 0
     assert "did not stop" not in server.log_text()
     again = make_server("restart")
-    study_id = again.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = again.study_of(ids[0])
     assert again.study_json(study_id).json()["studies"][0]["NumInstances"] == 200
     assert all(again.metadata(instance_id) is not None for instance_id in ids)
 
@@ -289,7 +286,7 @@ def test_a_configuration_error_registers_nothing_and_says_why(make_server: Serve
     for fragment in expected:
         assert fragment in errors[0]
     instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1)[0]))["ID"]
-    study_id = server.get(f"/instances/{instance_id}/study").json()["ID"]
+    study_id = server.study_of(instance_id)
     assert server.study_json(study_id).status_code == 404
     time.sleep(1)  # time enough for a preload worker, had one been started
     assert server.metadata(instance_id) is None
@@ -299,7 +296,7 @@ def test_an_instance_that_cannot_be_summarized_is_logged_and_left_out(make_serve
     """Its file was damaged on disk after storage: the rest of the study is served."""
     first = make_server("damaged", ohif={"Preload": False})
     spec = factory.StudySpec()
-    ids = upload_all(first, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 3)])
+    ids = first.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 3)])
     damaged = ids[1]
     uuid = first.get(f"/instances/{damaged}/attachments/dicom/info").json()["Uuid"]
     first.stop()  # Orthanc keeps recently stored files in memory: restart to read the disk
@@ -307,7 +304,7 @@ def test_an_instance_that_cannot_be_summarized_is_logged_and_left_out(make_serve
     stored_file.write_bytes(b"\x00" * 64 + b"garbage, not DICOM")
     server = make_server("damaged", ohif={"Preload": False})
 
-    study_id = server.get(f"/instances/{ids[0]}/study").json()["ID"]
+    study_id = server.study_of(ids[0])
     answer = server.study_json(study_id)
     assert answer.status_code == 200
     urls = [item["url"] for item in answer.json()["studies"][0]["series"][0]["instances"]]

@@ -28,6 +28,6 @@ def test_the_example_configuration_loads_the_plugin(make_server: ServerFactory, 
     assert "OHIF plugin: version" in server.log_text()
     assert "data source dicom-json, router basename /ohif/, preload on" in server.log_text()
     instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1)[0]))["ID"]
-    study_id = server.get(f"/instances/{instance_id}/study").json()["ID"]
+    study_id = server.study_of(instance_id)
     assert server.study_json(study_id).json()["studies"][0]["NumInstances"] == 1
     assert server.get("/ohif/viewer").status_code == 200

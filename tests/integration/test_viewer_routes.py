@@ -426,7 +426,7 @@ def test_no_request_reads_outside_the_real_bundle(orthanc: OrthancServer) -> Non
 def test_every_plugin_route_needs_the_credentials_when_authentication_is_on(make_server: ServerFactory) -> None:
     server = make_server(credentials=("alice", "secret"))
     instance = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1, size=8)[0]))
-    study_id = server.get(f"/instances/{instance['ID']}/study").json()["ID"]
+    study_id = server.study_of(instance['ID'])
     paths = [
         "/ohif",
         "/ohif/",
@@ -483,7 +483,7 @@ def test_missing_bundle_is_reported_once_and_the_study_json_still_works(
         assert_security_headers(answer.headers)
     spec = factory.StudySpec(patient_name="Missing^Bundle")
     instance = server.upload_ok(factory.to_bytes(factory.ct_series(spec, 1, size=8)[0]))
-    study_id = server.get(f"/instances/{instance['ID']}/study").json()["ID"]
+    study_id = server.study_of(instance['ID'])
     study = server.study_json(study_id)
     assert study.status_code == 200
     assert study.json()["studies"][0]["StudyInstanceUID"] == spec.study_uid
