@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ohif_plugin.extensions import instance_fields
 from ohif_plugin.summary import Summary
 from ohif_plugin.tags import Level, tags_at
 
@@ -79,7 +80,10 @@ def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
 def _series(members: list[InstanceSummary]) -> dict[str, Any]:
     series = _named(members[0].summary, SERIES_FIELDS)
     series["instances"] = [
-        {"metadata": _named(member.summary, INSTANCE_FIELDS), "url": instance_url(member.instance_id)}
+        {
+            "metadata": _named(member.summary, INSTANCE_FIELDS) | instance_fields(member.summary),
+            "url": instance_url(member.instance_id),
+        }
         for member in members
     ]
     return series

@@ -11,6 +11,7 @@ import base64
 import binascii
 import gzip
 import io
+import logging
 import math
 import re
 import zlib
@@ -25,6 +26,13 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.valuerep import PersonName
 
+from ohif_plugin.extensions import (
+    EXTENSIONS_KEY,
+    extensions_of,
+    has_current_extensions,
+    needs_extensions,
+    no_extensions,
+)
 from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_KEY, ValueType
 
 METADATA_KEY = "4202"
@@ -38,6 +46,8 @@ PIXEL_DATA_TAG_BYTES = b"\xe0\x7f\x10\x00"
 """(7FE0,0010) in little endian, as it precedes the pixel data of a file."""
 
 Summary = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 # ASCII digits only: DICOM IS and DS values are ASCII, and int() would accept "١٢".
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -195,7 +205,20 @@ def read_dataset(data: bytes) -> Dataset:
 
 
 def summarize_dicom(data: bytes) -> Summary:
-    return summarize_dataset(read_dataset(data))
+    """The summary of a DICOM file, with extensions where the reference's fields are not enough."""
+    summary = summarize_dataset(read_dataset(data))
+    if needs_extensions(summary):
+        summary[EXTENSIONS_KEY] = _extensions(data)
+    return summary
+
+
+def _extensions(data: bytes) -> dict[str, Any]:
+    try:
+        dataset = pydicom.dcmread(io.BytesIO(data), force=True, stop_before_pixels=True)
+        return extensions_of(dataset)
+    except Exception as error:
+        logger.warning("Extended fields not readable (%s: %s); shown as a plain image", type(error).__name__, error)
+        return no_extensions()
 
 
 def _is_pixel_data_element(data: bytes, offset: int) -> bool:
@@ -261,7 +284,8 @@ def decode_summary(value: bytes | str) -> Summary | None:
     """The summary stored in a metadata 4202 value, or None if it is stale.
 
     Stale means: not base64, not gzip, not JSON, not an object, another
-    Version, or a known key whose value has the wrong type.
+    Version, a known key whose value has the wrong type, or missing or outdated
+    extensions where the instance needs them.
     """
     try:
         compressed = base64.b64decode(value.strip(), validate=True)
@@ -279,4 +303,6 @@ def decode_summary(value: bytes | str) -> Summary | None:
         return None
     if not all(_has_valid_shape(key, item) for key, item in summary.items()):
         return None
+    if needs_extensions(summary) and not has_current_extensions(summary):
+        return None  # e.g. written by the C++ plugin, or by an older version of this one
     return summary
