@@ -69,8 +69,10 @@ class SummaryCache:
         self.counters.computed += 1
         return summary
 
-    def study(self, study_id: str) -> dict[str, Any] | None:
+    def study(self, study_id: str, query: str = "") -> dict[str, Any] | None:
         """The ohif-dicom-json answer, or None for an unknown study.
+
+        ``query`` goes to every URL of the answer (see :func:`assemble_study`).
 
         An instance that cannot be summarized is logged and left out: one odd
         file must not hide the rest of the study.
@@ -90,7 +92,7 @@ class SummaryCache:
             except Exception:
                 self.counters.failed += 1
                 logger.exception("Instance %s left out of study %s", instance_id, study_id)
-        return assemble_study(instances)
+        return assemble_study(instances, query)
 
     def preload(self, item: PreloadItem) -> None:
         """Compute and store the summary of a newly received instance."""

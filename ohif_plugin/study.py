@@ -39,16 +39,22 @@ def _named(summary: Summary, fields: Fields) -> dict[str, Any]:
     return {name: summary[key] for key, name in fields if key in summary}
 
 
-def instance_url(instance_id: str) -> str:
+def with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
+
+def instance_url(instance_id: str, query: str = "") -> str:
     """Relative to the viewer page (<RouterBasename>viewer), so it works behind any prefix."""
-    return f"dicomweb:../instances/{instance_id}/file"
+    return with_query(f"dicomweb:../instances/{instance_id}/file", query)
 
 
-def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
+def assemble_study(instances: Iterable[InstanceSummary], query: str = "") -> dict[str, Any]:
     """The ohif-dicom-json answer: studies by StudyInstanceUID, series sorted by UID.
 
     Instances keep the order given (Orthanc's). An instance without a
     StudyInstanceUID or SeriesInstanceUID cannot be placed, so it is left out.
+    ``query`` (URL-encoded, e.g. ``token=...``) is added to every URL of the
+    answer, so that the viewer fetches instances with the rights it was given.
     """
     studies: dict[str, dict[str, list[InstanceSummary]]] = {}
     for instance in instances:
@@ -64,7 +70,7 @@ def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
         first_of_study = next(iter(series_by_uid.values()))[0]
         study = _named(first_of_study.summary, STUDY_FIELDS)
         study["series"] = [
-            _series(series_by_uid[series_uid]) for series_uid in sorted(series_by_uid)
+            _series(series_by_uid[series_uid], query) for series_uid in sorted(series_by_uid)
         ]
         study["NumInstances"] = sum(len(members) for members in series_by_uid.values())
         modalities = {
@@ -77,12 +83,12 @@ def assemble_study(instances: Iterable[InstanceSummary]) -> dict[str, Any]:
     return {"studies": answer}
 
 
-def _series(members: list[InstanceSummary]) -> dict[str, Any]:
+def _series(members: list[InstanceSummary], query: str) -> dict[str, Any]:
     series = _named(members[0].summary, SERIES_FIELDS)
     series["instances"] = [
         {
             "metadata": _named(member.summary, INSTANCE_FIELDS) | instance_fields(member.summary),
-            "url": instance_url(member.instance_id),
+            "url": instance_url(member.instance_id, query),
         }
         for member in members
     ]

@@ -177,3 +177,12 @@ def test_level_only_tags_stay_at_their_level() -> None:
     for level in (study, series, metadata):
         assert "0099,0001" not in level and "Version" not in level
 
+
+
+def test_a_query_goes_to_every_instance_url() -> None:
+    from ohif_plugin.study import InstanceSummary, assemble_study
+
+    summary = {"0020,000d": "1.2", "0020,000e": "1.2.3", "0008,0018": "1.2.3.4"}
+    answer = assemble_study([InstanceSummary("abc", summary)], query="token=a%20b")
+    [instance] = answer["studies"][0]["series"][0]["instances"]
+    assert instance["url"] == "dicomweb:../instances/abc/file?token=a%20b"
