@@ -180,9 +180,6 @@ def test_level_only_tags_stay_at_their_level() -> None:
 
 
 def test_a_query_goes_to_every_instance_url() -> None:
-    from ohif_plugin.study import InstanceSummary, assemble_study
-
-    summary = {"0020,000d": "1.2", "0020,000e": "1.2.3", "0008,0018": "1.2.3.4"}
-    answer = assemble_study([InstanceSummary("abc", summary)], query="token=a%20b")
+    answer = assemble_study([InstanceSummary("abc", _summary("1.2", "1.2.3", "1.2.3.4"))], query="token=a%20b")
     [instance] = answer["studies"][0]["series"][0]["instances"]
     assert instance["url"] == "dicomweb:../instances/abc/file?token=a%20b"
