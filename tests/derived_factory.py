@@ -39,9 +39,14 @@ class Square:
     row: int
     column: int
     size: int
+    shift: int = 0
+    """Columns the square moves to the right from one slice to the next, so that slices differ."""
+
+    def column_on(self, index: int) -> int:
+        return self.column + self.shift * (index - self.slices[0])
 
 
-SEGMENTED = Square(slices=(2, 3, 4), row=16, column=16, size=24)
+SEGMENTED = Square(slices=(2, 3, 4), row=16, column=8, size=16, shift=16)
 CONTOURED = Square(slices=(2, 3, 4), row=8, column=36, size=20)
 
 
@@ -50,7 +55,8 @@ def segmentation(images: list[Dataset], region: Square = SEGMENTED) -> Dataset:
     rows, columns = int(images[0].Rows), int(images[0].Columns)
     mask = np.zeros((len(images), rows, columns), dtype=bool)
     for index in region.slices:
-        mask[index, region.row : region.row + region.size, region.column : region.column + region.size] = True
+        column = region.column_on(index)
+        mask[index, region.row : region.row + region.size, column : column + region.size] = True
     description = highdicom.seg.SegmentDescription(
         segment_number=1,
         segment_label="Lesion",
