@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -104,7 +105,7 @@ def test_omitted_keywords_are_left_out_at_any_depth() -> None:
 
 
 def test_bulk_data_paths_become_urls_with_the_query() -> None:
-    fields = {
+    fields: dict[str, Any] = {
         "ContentSequence": [{"TextValue": "kept"}, {"Waveform": {"BulkDataURI": "0040-a730/1/5400-0100"}}],
         "Other": {"InlineBinary": "AQI="},
     }
