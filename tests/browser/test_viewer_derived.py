@@ -153,7 +153,7 @@ def _red_centres(viewer: Page, images: int) -> list[float | None]:
 @pytest.mark.xfail(
     strict=True,
     reason="OHIF 3.13.2's dicom-json source gives every SEG frame the instance URL (getImageIdsForInstance "
-    "ignores the frame), so every segmented image shows the SEG's first frame; see the README",
+    "ignores the frame), so every segmented image shows the SEG's first frame",
 )
 def test_each_segmented_image_shows_its_own_frame(
     orthanc: OrthancServer, study: tuple[str, derived.DerivedStudy], page: Page
