@@ -25,6 +25,8 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
+from ohif_plugin.derived import DERIVED_OBJECTS, derived_fields
+
 logger = logging.getLogger(__name__)
 
 EXTENSIONS_KEY = "Extensions"
@@ -39,13 +41,16 @@ NUMBER_OF_FRAMES_KEY = "0028,0008"
 EXTENDED_SOP_CLASSES: dict[str, str] = {
     # Filled in by the features that need them (documents, video, SR, SEG, RTSTRUCT,
     # enhanced multi-frame images): SOP Class UID -> name.
+    **{sop_class: derived.name for sop_class, derived in DERIVED_OBJECTS.items()},
 }
 """SOP classes whose instances always need extensions, even with one frame."""
 
 ExtensionProvider = Callable[[Dataset], dict[str, Any]]
 """Naturalized instance fields computed from the full header of an instance."""
 
-EXTENSION_PROVIDERS: tuple[ExtensionProvider, ...] = ()
+EXTENSION_PROVIDERS: tuple[ExtensionProvider, ...] = (
+    derived_fields,
+)
 
 
 def needs_extensions(summary: dict[str, Any]) -> bool:

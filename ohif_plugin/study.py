@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ohif_plugin.extensions import instance_fields
+from ohif_plugin.naturalize import bulk_data_url
 from ohif_plugin.summary import Summary
 from ohif_plugin.tags import Level, tags_at
 
@@ -48,6 +49,15 @@ def instance_url(instance_id: str, query: str = "") -> str:
     return with_query(f"dicomweb:../instances/{instance_id}/file", query)
 
 
+def _extension_fields(member: InstanceSummary, query: str) -> dict[str, Any]:
+    """The instance's extension fields, bulk data paths made URLs (relative like :func:`instance_url`)."""
+    fields = instance_fields(member.summary)
+    if not fields:
+        return fields
+    resolved: dict[str, Any] = bulk_data_url(fields, f"../instances/{member.instance_id}", query)
+    return resolved
+
+
 def assemble_study(instances: Iterable[InstanceSummary], query: str = "") -> dict[str, Any]:
     """The ohif-dicom-json answer: studies by StudyInstanceUID, series sorted by UID.
 
@@ -87,7 +97,7 @@ def _series(members: list[InstanceSummary], query: str) -> dict[str, Any]:
     series = _named(members[0].summary, SERIES_FIELDS)
     series["instances"] = [
         {
-            "metadata": _named(member.summary, INSTANCE_FIELDS) | instance_fields(member.summary),
+            "metadata": _named(member.summary, INSTANCE_FIELDS) | _extension_fields(member, query),
             "url": instance_url(member.instance_id, query),
         }
         for member in members

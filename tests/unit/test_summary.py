@@ -190,6 +190,8 @@ def test_dataset_without_pixel_data() -> None:
         "0008,0018": str(ds.SOPInstanceUID),
         "0010,1020": 1.68,
         "0010,1030": 71.5,
+        # A structured report (with no content here) always gets extensions: see tests/unit/test_derived.py.
+        "Extensions": {"Version": 1, "Instance": {}},
     }
 
 
