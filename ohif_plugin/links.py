@@ -3,7 +3,8 @@
 Orthanc Explorer 2 opens ``<RouterBasename><mode>?StudyInstanceUIDs=<uid>``
 whatever the data source. The dicom-json source cannot open that: it needs
 ``url=`` pointing at the study's ohif-dicom-json answer. :func:`open_study_link`
-turns such a link into a redirect to that form. Tokens in the style of the
+turns such a link into a redirect to that form; several studies go into one
+answer (:func:`combined_studies`), as the dicom-web source would show them. Tokens in the style of the
 Orthanc authorization plugin (a ``token`` GET argument) travel along: into the
 ``url=`` the viewer fetches, and from there (:func:`forwarded_query`) into every
 instance URL of the study answer.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote
 
 from ohif_plugin.bundle import MODE_ROUTES
@@ -29,6 +31,9 @@ FORWARDED_ARGUMENTS = ("token",)
 
 DICOM_UID = re.compile(r"[0-9][0-9.]{0,63}")
 RESOURCE_NAMES = {"Patient": "a patient", "Series": "a series", "Instance": "an instance"}
+
+STUDY_SEPARATOR = ","
+"""Between the Orthanc IDs of /studies/{id},{id}/ohif-dicom-json (several studies in one answer)."""
 
 SAFE_IN_QUERY_VALUE = "%!$'()*+,/:;=?@"
 """Characters kept as they are when an argument, still percent-encoded, goes back into a query."""
@@ -76,11 +81,23 @@ def forwarded_query(arguments: Mapping[str, str]) -> str:
     return _query([(name, arguments[name]) for name in FORWARDED_ARGUMENTS if name in arguments])
 
 
-def study_json_url(study_id: str, arguments: Mapping[str, str]) -> str:
+def study_json_url(study_ids: Sequence[str], arguments: Mapping[str, str]) -> str:
     """The ``url=`` value of the dicom-json source, relative to the viewer page, with the token if any."""
     query = forwarded_query(arguments)
-    url = f"../studies/{study_id}/ohif-dicom-json"
+    url = f"../studies/{STUDY_SEPARATOR.join(study_ids)}/ohif-dicom-json"
     return f"{url}?{query}" if query else url
+
+
+def combined_studies(study_ids: str, study: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The answer of /studies/{study_ids}/ohif-dicom-json: every study of the list; None if one is unknown.
+
+    OHIF's dicom-json source loads a single ``url``, and lists every study of
+    its answer (the first one opens, the others are in the study browser).
+    """
+    answers = [study(study_id) for study_id in dict.fromkeys(study_ids.split(STUDY_SEPARATOR))]
+    if any(answer is None for answer in answers):
+        return None
+    return {"studies": [entry for answer in answers if answer is not None for entry in answer["studies"]]}
 
 
 def requested_study_uids(path: str, arguments: Mapping[str, str]) -> list[str]:
@@ -100,38 +117,37 @@ def requested_study_uids(path: str, arguments: Mapping[str, str]) -> list[str]:
 
 
 def open_study_link(uids: Sequence[str], arguments: Mapping[str, str], lookup: Lookup) -> LinkAnswer:
-    """Redirect to the first of ``uids`` that is a study of this Orthanc, or say why none is.
+    """Redirect to the answer of the studies of ``uids`` that this Orthanc has, or say why there is none.
 
-    The dicom-json source loads one ``url``, and an Orthanc study answer holds
-    one study, so with several UIDs the first known one opens (the others are
-    noted in the log). The Location is a query-only relative reference: the
-    browser keeps the path it asked for, whatever RouterBasename or proxy
-    prefix that path has. Every other argument (token, hangingprotocolId...)
-    is kept, in its order.
+    Every known study opens, in one answer; what is unknown is noted in the
+    log (and, if nothing is known, is the 404 page). The Location is a
+    query-only relative reference: the browser keeps the path it asked for,
+    whatever RouterBasename or proxy prefix that path has. Every other
+    argument (token, hangingprotocolId...) is kept, in its order.
     """
     problems: list[str] = []
-    for index, uid in enumerate(uids):
+    found: dict[str, str] = {}  # StudyInstanceUID: Orthanc ID
+    for uid in dict.fromkeys(uids):
         if not DICOM_UID.fullmatch(uid):
             problems.append("a value that is not a DICOM UID")  # not echoed: it could be anything
             continue
         resources = lookup(uid)
         studies = [resource for resource in resources if resource.level == "Study"]
         if studies:
-            notes = list(problems)
+            found[uid] = studies[0].resource_id
             if len(studies) > 1:
-                notes.append(f"StudyInstanceUID {uid} is shared by {len(studies)} studies; the first opens")
-            if uids[index + 1 :]:
-                notes.append(f"one study opens per link; not opened: {', '.join(uids[index + 1 :])}")
-            location = _viewer_query(studies[0].resource_id, uid, arguments)
-            return LinkAnswer(302, location=location, notes=tuple(notes))
-        if resources:
+                problems.append(f"StudyInstanceUID {uid} is shared by {len(studies)} studies; the first opens")
+        elif resources:
             problems.append(f"{uid} is the UID of {RESOURCE_NAMES.get(resources[0].level, 'a resource')}, not a study")
         else:
             problems.append(f"{uid} is not the StudyInstanceUID of any study in this Orthanc")
-    return LinkAnswer(404, message="Cannot open the study: " + "; ".join(problems) + ".")
+    if not found:
+        return LinkAnswer(404, message="Cannot open the study: " + "; ".join(problems) + ".")
+    return LinkAnswer(302, location=_viewer_query(found, arguments), notes=tuple(problems))
 
 
-def _viewer_query(study_id: str, uid: str, arguments: Mapping[str, str]) -> str:
-    url = quote(study_json_url(study_id, arguments), safe="/")
-    pairs = [(name, uid if name in STUDY_UIDS_ARGUMENTS else value) for name, value in arguments.items()]
+def _viewer_query(found: Mapping[str, str], arguments: Mapping[str, str]) -> str:
+    url = quote(study_json_url(list(found.values()), arguments), safe="/,")
+    uids = ",".join(found)
+    pairs = [(name, uids if name in STUDY_UIDS_ARGUMENTS else value) for name, value in arguments.items()]
     return f"?url={url}&" + _query(pairs)

@@ -29,7 +29,13 @@ try:
         parse_settings,
         unknown_keys,
     )
-    from ohif_plugin.links import Resource, forwarded_query, open_study_link, requested_study_uids
+    from ohif_plugin.links import (
+        Resource,
+        combined_studies,
+        forwarded_query,
+        open_study_link,
+        requested_study_uids,
+    )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
@@ -201,8 +207,8 @@ class Plugin:
         send(output, self.viewer.answer(path, request.get("headers", {}).get("if-none-match")))
 
     def serve_study(self, output: Any, uri: str, **request: Any) -> None:
-        study_id = request["groups"][0]
-        answer = self.cache.study(study_id, forwarded_query(request.get("get") or {}))
+        query = forwarded_query(request.get("get") or {})
+        answer = combined_studies(request["groups"][0], lambda study_id: self.cache.study(study_id, query))
         if answer is None:
             send_status(output, 404, "Unknown study")
             return

@@ -58,6 +58,18 @@ def test_an_explorer_2_link_draws_the_study(
     assert failures == []
 
 
+def test_a_link_to_several_studies_draws_the_first_and_lists_them_all(orthanc: OrthancServer, page: Page) -> None:
+    first = factory.StudySpec(patient_name="Multi^Link", study_description="First of two")
+    second = factory.StudySpec(patient_name="Multi^Link", study_description="Second of two")
+    for spec in (first, second):
+        orthanc.upload_all(factory.to_bytes(ds) for ds in factory.ct_series(spec, 4))
+    page.goto(f"{orthanc.url}/ohif/viewer?StudyInstanceUIDs={first.study_uid},{second.study_uid}")
+    assert page_arguments(page)["StudyInstanceUIDs"] == f"{first.study_uid},{second.study_uid}"
+    assert max(wait_until_drawn(page)) > DRAWN
+    page.wait_for_selector('[data-cy="studyBrowser-panel"] >> text=Second of two', timeout=30_000)
+    assert "First of two" in page.inner_text('[data-cy="studyBrowser-panel"]')
+
+
 def test_an_unknown_uid_shows_a_404_page_not_a_blank_viewer(orthanc: OrthancServer, page: Page) -> None:
     answer = page.goto(f"{orthanc.url}/ohif/viewer?StudyInstanceUIDs=1.2.3.999")
     assert answer is not None and answer.status == 404

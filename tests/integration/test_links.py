@@ -134,18 +134,25 @@ def test_hostile_text_is_neither_looked_up_nor_echoed(orthanc: OrthancServer) ->
     assert answer.getheader("X-Content-Type-Options") == "nosniff"
 
 
-def test_several_uids_open_the_first_known_study_and_the_log_says_so(orthanc: OrthancServer, study: Study) -> None:
+def test_several_uids_open_every_known_study_in_one_answer(orthanc: OrthancServer, study: Study) -> None:
     other = upload(orthanc, "Links^Two", count=1)
-    uids = f"1.2.3.999,{other.study_uid},{study.study_uid}"
-    answer = redirect(orthanc, f"/ohif/viewer?StudyInstanceUIDs={uids}")
+    uids = f"1.2.3.999,{other.study_uid}%2C{study.study_uid}"  # commas encoded or not
+    answer = redirect(orthanc, f"/ohif/viewer?StudyInstanceUIDs={uids}&token=t")
     assert location_arguments(answer) == [
-        ("url", f"../studies/{other.study_id}/ohif-dicom-json"),
-        ("StudyInstanceUIDs", other.study_uid),
+        ("url", f"../studies/{other.study_id},{study.study_id}/ohif-dicom-json?token=t"),
+        ("StudyInstanceUIDs", f"{other.study_uid},{study.study_uid}"),
+        ("token", "t"),
     ]
-    assert f"one study opens per link; not opened: {study.study_uid}" in orthanc.log_text()
-    # Encoded commas too.
-    encoded = redirect(orthanc, f"/ohif/viewer?StudyInstanceUIDs={study.study_uid}%2C{other.study_uid}")
-    assert location_arguments(encoded)[0] == ("url", f"../studies/{study.study_id}/ohif-dicom-json")
+    assert "Link to viewer: 1.2.3.999 is not the StudyInstanceUID of any study in this Orthanc" in orthanc.log_text()
+    combined = orthanc.get(f"/studies/{other.study_id},{study.study_id}/ohif-dicom-json?token=t")
+    assert combined.status_code == 200
+    studies = combined.json()["studies"]
+    assert [entry["StudyInstanceUID"] for entry in studies] == [other.study_uid, study.study_uid]
+    urls = [instance["url"] for entry in studies for series in entry["series"] for instance in series["instances"]]
+    assert len(urls) == 1 + len(study.instance_ids)
+    assert all(url.endswith("/file?token=t") for url in urls)
+    missing = orthanc.get(f"/studies/{study.study_id},{study.study_id[::-1]}/ohif-dicom-json")
+    assert missing.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,14 @@ Arguments are given as Orthanc 1.10 hands them to a plugin: still percent-encode
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from ohif_plugin.links import (
     Resource,
+    combined_studies,
     forwarded_query,
     open_study_link,
     requested_study_uids,
@@ -118,8 +120,9 @@ def test_forwarded_query_keeps_the_token_as_given_and_drops_everything_else() ->
     assert forwarded_query({"lang": "fr"}) == ""
     # Characters that cannot stand in a URL are encoded; what is already encoded is not encoded twice.
     assert forwarded_query({"token": 'a b"<c>#'}) == "token=a%20b%22%3Cc%3E%23"
-    assert study_json_url(STUDY_ID, {}) == f"../studies/{STUDY_ID}/ohif-dicom-json"
-    assert study_json_url(STUDY_ID, {"token": "t"}) == f"../studies/{STUDY_ID}/ohif-dicom-json?token=t"
+    assert study_json_url([STUDY_ID], {}) == f"../studies/{STUDY_ID}/ohif-dicom-json"
+    assert study_json_url([STUDY_ID], {"token": "t"}) == f"../studies/{STUDY_ID}/ohif-dicom-json?token=t"
+    assert study_json_url([STUDY_ID, OTHER_STUDY_ID], {}) == f"../studies/{STUDY_ID},{OTHER_STUDY_ID}/ohif-dicom-json"
 
 
 def test_an_unknown_uid_answers_a_clear_404() -> None:
@@ -148,20 +151,39 @@ def test_a_value_that_is_not_a_uid_is_never_looked_up_nor_echoed() -> None:
     assert lookup.asked == []
 
 
-def test_with_several_uids_the_first_known_study_opens_and_the_rest_is_noted() -> None:
+def test_several_uids_open_every_known_study_in_one_answer_and_the_rest_is_noted() -> None:
     lookup = RecordingLookup(RESOURCES)
-    uids = ["1.2.3", OTHER_STUDY_UID, STUDY_UID]
-    answer = open_study_link(uids, {"StudyInstanceUIDs": ",".join(uids)}, lookup)
+    uids = ["1.2.3", OTHER_STUDY_UID, SERIES_UID, STUDY_UID, OTHER_STUDY_UID]
+    arguments = {"StudyInstanceUIDs": ",".join(uids), "token": "t"}
+    answer = open_study_link(uids, arguments, lookup)
     assert answer.status == 302
-    assert redirect_arguments(answer.location) == [
-        ("url", f"../studies/{OTHER_STUDY_ID}/ohif-dicom-json"),
-        ("StudyInstanceUIDs", OTHER_STUDY_UID),
-    ]
-    assert lookup.asked == ["1.2.3", OTHER_STUDY_UID]  # no need to look further
+    assert answer.location == (
+        f"?url=../studies/{OTHER_STUDY_ID},{STUDY_ID}/ohif-dicom-json%3Ftoken%3Dt"
+        f"&StudyInstanceUIDs={OTHER_STUDY_UID},{STUDY_UID}&token=t"
+    )
+    assert lookup.asked == ["1.2.3", OTHER_STUDY_UID, SERIES_UID, STUDY_UID]  # each UID once
     assert answer.notes == (
         "1.2.3 is not the StudyInstanceUID of any study in this Orthanc",
-        f"one study opens per link; not opened: {STUDY_UID}",
+        f"{SERIES_UID} is the UID of a series, not a study",
     )
+
+
+def study_answer(study_id: str) -> dict[str, Any] | None:
+    """What SummaryCache.study answers: one study per known Orthanc ID."""
+    known = {STUDY_ID: STUDY_UID, OTHER_STUDY_ID: OTHER_STUDY_UID}
+    return {"studies": [{"StudyInstanceUID": known[study_id]}]} if study_id in known else None
+
+
+def test_the_study_route_combines_several_studies_in_one_answer() -> None:
+    assert combined_studies(STUDY_ID, study_answer) == study_answer(STUDY_ID)
+    assert combined_studies(f"{OTHER_STUDY_ID},{STUDY_ID},{OTHER_STUDY_ID}", study_answer) == {
+        "studies": [{"StudyInstanceUID": OTHER_STUDY_UID}, {"StudyInstanceUID": STUDY_UID}]
+    }
+
+
+@pytest.mark.parametrize("study_ids", ["unknown", f"{STUDY_ID},unknown", f"{STUDY_ID},", ""])
+def test_one_unknown_study_makes_the_whole_answer_unknown(study_ids: str) -> None:
+    assert combined_studies(study_ids, study_answer) is None
 
 
 def test_a_uid_shared_by_two_studies_opens_the_first() -> None:
