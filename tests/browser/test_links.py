@@ -58,6 +58,21 @@ def test_an_explorer_2_link_draws_the_study(
     assert failures == []
 
 
+def test_an_explorer_2_tmtv_link_draws_the_pet_ct_study(orthanc: OrthancServer, page: Page) -> None:
+    spec = factory.StudySpec(patient_name="Explorer2^Tmtv")
+    files = list(factory.study_files(spec, {"Axial": 24}, size=64))
+    pet_series = factory.generate_uid()
+    files += [factory.to_bytes(factory.pet_instance(spec, pet_series, index)) for index in range(24)]
+    study_id = orthanc.study_of(orthanc.upload_all(files)[0])
+    failures = record_failures(page)
+    page.goto(f"{orthanc.url}/ohif/tmtv?StudyInstanceUIDs={spec.study_uid}")
+    assert urlsplit(page.url).path == "/ohif/tmtv"
+    assert page_arguments(page)["url"] == f"../studies/{study_id}/ohif-dicom-json"
+    counts = wait_until_drawn(page, canvases=2, timeout=120)  # the CT, PET and fusion viewports
+    assert sum(count > DRAWN for count in counts) >= 2
+    assert failures == []
+
+
 def test_a_link_to_several_studies_draws_the_first_and_lists_them_all(orthanc: OrthancServer, page: Page) -> None:
     first = factory.StudySpec(patient_name="Multi^Link", study_description="First of two")
     second = factory.StudySpec(patient_name="Multi^Link", study_description="Second of two")
