@@ -4,10 +4,10 @@ Orthanc Explorer 2 opens ``<RouterBasename><mode>?StudyInstanceUIDs=<uid>``
 whatever the data source. The dicom-json source cannot open that: it needs
 ``url=`` pointing at the study's ohif-dicom-json answer. :func:`open_study_link`
 turns such a link into a redirect to that form; several studies go into one
-answer (:func:`combined_studies`), as the dicom-web source would show them. Tokens in the style of the
-Orthanc authorization plugin (a ``token`` GET argument) travel along: into the
-``url=`` the viewer fetches, and from there (:func:`forwarded_query`) into every
-instance URL of the study answer.
+answer (:func:`combined_studies`), as the dicom-web source would show them.
+Tokens in the style of the Orthanc authorization plugin (a ``token`` GET
+argument) travel along: into the ``url=`` the viewer fetches, and from there
+(:func:`forwarded_query`) into every instance URL of the study answer.
 
 Plain Python: the Orthanc look-up is passed in as a function.
 """
@@ -125,25 +125,25 @@ def open_study_link(uids: Sequence[str], arguments: Mapping[str, str], lookup: L
     whatever RouterBasename or proxy prefix that path has. Every other
     argument (token, hangingprotocolId...) is kept, in its order.
     """
-    problems: list[str] = []
+    notes: list[str] = []
     found: dict[str, str] = {}  # StudyInstanceUID: Orthanc ID
     for uid in dict.fromkeys(uids):
         if not DICOM_UID.fullmatch(uid):
-            problems.append("a value that is not a DICOM UID")  # not echoed: it could be anything
+            notes.append("a value that is not a DICOM UID")  # not echoed: it could be anything
             continue
         resources = lookup(uid)
         studies = [resource for resource in resources if resource.level == "Study"]
         if studies:
             found[uid] = studies[0].resource_id
             if len(studies) > 1:
-                problems.append(f"StudyInstanceUID {uid} is shared by {len(studies)} studies; the first opens")
+                notes.append(f"StudyInstanceUID {uid} is shared by {len(studies)} studies; the first opens")
         elif resources:
-            problems.append(f"{uid} is the UID of {RESOURCE_NAMES.get(resources[0].level, 'a resource')}, not a study")
+            notes.append(f"{uid} is the UID of {RESOURCE_NAMES.get(resources[0].level, 'a resource')}, not a study")
         else:
-            problems.append(f"{uid} is not the StudyInstanceUID of any study in this Orthanc")
+            notes.append(f"{uid} is not the StudyInstanceUID of any study in this Orthanc")
     if not found:
-        return LinkAnswer(404, message="Cannot open the study: " + "; ".join(problems) + ".")
-    return LinkAnswer(302, location=_viewer_query(found, arguments), notes=tuple(problems))
+        return LinkAnswer(404, message="Cannot open the study: " + "; ".join(notes) + ".")
+    return LinkAnswer(302, location=_viewer_query(found, arguments), notes=tuple(notes))
 
 
 def _viewer_query(found: Mapping[str, str], arguments: Mapping[str, str]) -> str:
