@@ -29,6 +29,13 @@ try:
         parse_settings,
         unknown_keys,
     )
+    from ohif_plugin.links import (
+        Resource,
+        combined_studies,
+        forwarded_query,
+        open_study_link,
+        requested_study_uids,
+    )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
@@ -114,6 +121,12 @@ class OrthancInstanceStore:
             raise
 
 
+def lookup_uid(uid: str) -> list[Resource]:
+    """The resources whose DICOM UID is ``uid`` (the :data:`ohif_plugin.links.Lookup` of this Orthanc)."""
+    answer = json.loads(orthanc.RestApiPost("/tools/lookup", uid))
+    return [Resource(str(item.get("Type")), str(item.get("ID"))) for item in answer]
+
+
 RestHandler = Callable[..., None]
 
 
@@ -127,8 +140,8 @@ def send(output: Any, response: Response) -> None:
         output.SetHttpHeader(name, value)
     if response.status == 200:
         output.AnswerBuffer(response.body, response.mime_type)
-    elif response.status == 304:
-        output.SendHttpStatusCode(304)
+    elif response.status in (302, 304):
+        output.SendHttpStatusCode(response.status)
     else:
         send_status(output, response.status, response.body.decode())
 
@@ -182,12 +195,20 @@ class Plugin:
             message = f"The OHIF viewer is unavailable: {self.unavailable}. See Orthanc's log."
             send(output, Response(503, message.encode(), headers=dict(SECURITY_HEADERS)))
             return
-        groups = request.get("groups") or [""]
-        send(output, self.viewer.answer(groups[0], request.get("headers", {}).get("if-none-match")))
+        path = (request.get("groups") or [""])[0]
+        arguments = request.get("get") or {}
+        uids = requested_study_uids(path, arguments) if self.settings.data_source is DataSource.DICOM_JSON else []
+        if uids:
+            link = open_study_link(uids, arguments, lookup_uid)
+            for note in link.notes:
+                logger.info("Link to %s: %s", path, note)
+            send(output, link.response())
+            return
+        send(output, self.viewer.answer(path, request.get("headers", {}).get("if-none-match")))
 
     def serve_study(self, output: Any, uri: str, **request: Any) -> None:
-        study_id = request["groups"][0]
-        answer = self.cache.study(study_id)
+        query = forwarded_query(request.get("get") or {})
+        answer = combined_studies(request["groups"][0], lambda study_id: self.cache.study(study_id, query))
         if answer is None:
             send_status(output, 404, "Unknown study")
             return

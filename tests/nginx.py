@@ -33,13 +33,13 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
-
+{token_map}
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
 
         location {prefix} {{
-            proxy_pass {upstream}/;
+{token_check}            proxy_pass {upstream}/;
             proxy_http_version 1.1;
             proxy_set_header Host $host:$server_port;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -53,10 +53,31 @@ http {{
 """
 
 
-class Nginx:
-    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager)."""
+TOKEN_MAP = """
+    # The authorization plugin's rule, as a proxy can state it: studies and
+    # instances only with the right token= in the query string.
+    map "$uri|$arg_token" $token_missing {{
+        default 0;
+        "~^{prefix}(studies|instances)/[^|]*[|]{token}$" 0;
+        "~^{prefix}(studies|instances)/" 1;
+    }}
+"""
 
-    def __init__(self, folder: Path, *, prefix: str, upstream: str) -> None:
+TOKEN_CHECK = """\
+            if ($token_missing) {
+                return 403;
+            }
+"""
+
+
+class Nginx:
+    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager).
+
+    With ``token``, requests under ``<prefix>studies/`` and ``<prefix>instances/``
+    without ``token=<token>`` in their query string are refused (403).
+    """
+
+    def __init__(self, folder: Path, *, prefix: str, upstream: str, token: str | None = None) -> None:
         assert prefix.startswith("/") and prefix.endswith("/"), prefix
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -64,8 +85,16 @@ class Nginx:
         self.url = f"http://127.0.0.1:{self.port}"
         self.prefix = prefix
         self.config_path = folder / "nginx.conf"
+        assert token is None or token.isalnum(), "the token goes into a regular expression"
         self.config_path.write_text(
-            CONFIGURATION.format(folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"))
+            CONFIGURATION.format(
+                folder=folder,
+                port=self.port,
+                prefix=prefix,
+                upstream=upstream.rstrip("/"),
+                token_map=TOKEN_MAP.format(prefix=prefix, token=token) if token else "",
+                token_check=TOKEN_CHECK if token else "",
+            )
         )
         self.process: subprocess.Popen[bytes] | None = None
 

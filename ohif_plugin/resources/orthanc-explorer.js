@@ -4,10 +4,15 @@
  *   {"dataSource": "dicom-json" | "dicom-web",
  *    "modes": [{"label": ..., "route": ..., "parameters": {...}}, ...]}
  * Text from DICOM is only ever passed through .text() and encodeURIComponent.
+ * A token= the Explorer page was opened with (Orthanc authorization plugin
+ * style) goes to the viewer page and, with dicom-json, to the study URL, whose
+ * instance URLs then carry it too.
  */
 (function () {
   var settings = /*OHIF_SETTINGS*/null;
   var orthancId = /^[0-9a-f]{8}(-[0-9a-f]{8}){4}$/;
+  var tokenMatch = /[?&]token=([^&#]*)/.exec(window.location.search);
+  var token = tokenMatch ? tokenMatch[1] : '';  // still percent-encoded, as the server sees it
 
   function viewerUrl(mode, studyId, studyInstanceUid) {
     var query = [];
@@ -17,7 +22,11 @@
     if (settings.dataSource === 'dicom-web') {
       query.push('StudyInstanceUIDs=' + encodeURIComponent(studyInstanceUid));
     } else {
-      query.push('url=../studies/' + studyId + '/ohif-dicom-json');
+      var studyUrl = '../studies/' + studyId + '/ohif-dicom-json';
+      query.push('url=' + studyUrl + (token ? encodeURIComponent('?token=' + token) : ''));
+    }
+    if (token) {
+      query.push('token=' + token);
     }
     return '../ohif/' + mode.route + '?' + query.join('&');
   }
