@@ -88,7 +88,7 @@ def test_preload_resumes_where_summaries_are_missing_or_stale(server: OrthancSer
     complete, missing_one, stale = upload_studies(server, [2, 3, 2])
     spec = factory.StudySpec()
     multiframe_id = server.upload_ok(factory.to_bytes(factory.multiframe_instance(spec, frames=4)))["ID"]
-    needs_extensions = {"id": server.study_of(multiframe_id), "instances": [multiframe_id]}
+    needs_extensions: dict[str, Any] = {"id": server.study_of(multiframe_id), "instances": [multiframe_id]}
     for study in (complete, missing_one, stale, needs_extensions):
         assert server.study_json(study["id"]).status_code == 200  # computes and stores every summary
     server.session.delete(f"{server.url}/instances/{missing_one['instances'][1]}/metadata/4202").raise_for_status()
