@@ -13,24 +13,25 @@ ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 PAGE_SIZE = 1000
 """Studies per /studies?expand request: bounded answers even for huge archives."""
 
-SINCE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%dT%H%M%S")
-
 
 class SelectionError(OrthancError):
     """A requested study does not exist, or a --since date does not parse."""
 
 
 def parse_since(text: str) -> str:
-    """A date (and time) in Orthanc's LastUpdate format, ``YYYYMMDDTHHMMSS`` (UTC)."""
-    for pattern in SINCE_FORMATS:
-        try:
-            moment = datetime.datetime.strptime(text.strip(), pattern)
-        except ValueError:
-            continue
-        return moment.strftime("%Y%m%dT%H%M%S")
-    raise SelectionError(
-        f"--since {text!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or YYYYMMDDTHHMMSS (UTC)"
-    )
+    """An ISO 8601 date (and time) in Orthanc's LastUpdate format, ``YYYYMMDDTHHMMSS``, UTC.
+
+    Without a time zone the date is taken as UTC, as Orthanc records LastUpdate.
+    """
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SelectionError(
+            f"--since {text!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+HH:MM] or YYYYMMDDTHHMMSS (UTC)"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC)
+    return moment.strftime("%Y%m%dT%H%M%S")
 
 
 def resolve_study(client: OrthancClient, reference: str) -> tuple[str, str]:
