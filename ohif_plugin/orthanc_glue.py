@@ -44,9 +44,9 @@ logger = logging.getLogger("ohif_plugin")
 
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 MAX_QUEUED_HEADER = 1024 * 1024
+"""Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
 METRICS_INTERVAL = 10.0
 """Seconds between two pushes of the plugin's metrics (orthanc-python 4.0 cannot pull them)."""
-"""Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
 
 
 class OrthancLogHandler(logging.Handler):
