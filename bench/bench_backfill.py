@@ -7,12 +7,13 @@ Run from the repository root (this is not a pytest test)::
 Two servers get the same data with Preload off: a backlog of studies without
 summaries, and one "viewer" study whose summaries are stored. Both are then
 restarted with Preload on, one of them with ``"BackfillOnStartup": true``.
-While that one's backfill runs, rounds alternate between the two servers:
-the viewer study's ohif-dicom-json, fetched several times, and the upload of a
-new study from parallel clients. Only rounds that ended while the backfill was
-still running count. Figures are medians, with min and max, and the ratio
-"with backfill / without" of the medians (the same run, the same machine
-load).
+While that one's backfill runs, rounds alternate between the two servers,
+in pairs measured back to back (the order swapped every time), so that the
+load of a shared machine weighs on both alike: the viewer study's
+ohif-dicom-json, then the upload of a new study from parallel clients. Only
+rounds that ended while the backfill was still running count. Figures are
+medians, with min and max, and the median of the paired ratios "with
+backfill / without".
 """
 
 from __future__ import annotations
@@ -59,16 +60,23 @@ def backfill_state(server: OrthancServer) -> dict[str, Any]:
     return dict(answer.json()["Backfill"])
 
 
+PAIR = ("without", "with")
+
+
 def measure_round(
-    server: OrthancServer, viewer_study: str, batch: list[bytes], requests_per_round: int, clients: int,
-    samples: dict[str, list[float]],
+    servers: dict[str, OrthancServer], viewer_studies: dict[str, str], batches: dict[str, list[bytes]],
+    requests_per_round: int, clients: int, samples: dict[str, dict[str, list[float]]], swap: bool,
 ) -> None:
-    session = requests.Session()
-    url = f"{server.url}/studies/{viewer_study}/ohif-dicom-json"
-    for _ in range(requests_per_round):
-        samples["latency"].append(timed_get(session, url)[0])
-    session.close()
-    samples["ingestion"].append(upload_all(server.url, batch, clients).rate)
+    """Pairs of measures, back to back, alternating which server goes first."""
+    sessions = {key: requests.Session() for key in PAIR}
+    for number in range(requests_per_round):
+        for key in PAIR if number % 2 == 0 else PAIR[::-1]:
+            url = f"{servers[key].url}/studies/{viewer_studies[key]}/ohif-dicom-json"
+            samples[key]["latency"].append(timed_get(sessions[key], url)[0])
+    for session in sessions.values():
+        session.close()
+    for key in PAIR[::-1] if swap else PAIR:
+        samples[key]["ingestion"].append(upload_all(servers[key].url, batches[key], clients).rate)
 
 
 def describe(values: Sequence[float], digits: int) -> str:
@@ -93,11 +101,12 @@ def report_section(args: argparse.Namespace, results: dict[str, Any]) -> str:
         "",
         f"- OHIF plugin {PLUGIN_VERSION}, Python {sys.version.split()[0]}, nproc 2, shared machine",
         "",
-        "| Measure | Unit | Without backfill: median | min | max | With backfill: median | min | max | Ratio |",
+        "| Measure | Unit | Without backfill: median | min | max | With backfill: median | min | max "
+        "| Paired ratio |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, unit, key, digits in rows:
-        ratio = statistics.median(with_backfill[key]) / statistics.median(without[key])
+        ratio = statistics.median(b / a for a, b in zip(without[key], with_backfill[key], strict=True))
         lines.append(
             f"| {label} | {unit} | {describe(without[key], digits)} | {describe(with_backfill[key], digits)} "
             f"| {ratio:.2f} |"
@@ -151,12 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             cpu_start = {key: cpu_seconds(server) for key, server in servers.items()}
             counted = 0
             for number in range(args.rounds):
-                order = ("without", "with") if number % 2 == 0 else ("with", "without")
                 round_samples: dict[str, dict[str, list[float]]] = {key: {"latency": [], "ingestion": []}
-                                                                   for key in order}
-                for position, key in enumerate(order):
-                    measure_round(servers[key], viewer_studies[key], batches[2 * number + position],
-                                  args.requests, args.clients, round_samples[key])
+                                                                   for key in PAIR}
+                round_batches = {key: batches[2 * number + position] for position, key in enumerate(PAIR)}
+                measure_round(servers, viewer_studies, round_batches, args.requests, args.clients, round_samples,
+                              swap=number % 2 == 1)
                 running = backfill_state(servers["with"])["State"] == "running"
                 log(f"Round {number + 1}: backfill {'running' if running else 'done'}: {round_samples}")
                 if running:
