@@ -35,7 +35,7 @@ http {{
     scgi_temp_path {folder}/scgi;
 
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         server_name localhost;
 
         location {prefix} {{
@@ -56,16 +56,22 @@ http {{
 class Nginx:
     """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager)."""
 
-    def __init__(self, folder: Path, *, prefix: str, upstream: str) -> None:
+    def __init__(
+        self, folder: Path, *, prefix: str, upstream: str, tls: tuple[Path, Path] | None = None
+    ) -> None:
+        """``tls``: a certificate and its key (PEM) to serve HTTPS, e.g. for clients' TLS options."""
         assert prefix.startswith("/") and prefix.endswith("/"), prefix
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.prefix = prefix
         self.config_path = folder / "nginx.conf"
+        listen_tls = f" ssl;\n        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]}" if tls else ""
         self.config_path.write_text(
-            CONFIGURATION.format(folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"))
+            CONFIGURATION.format(
+                folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"), tls=listen_tls
+            )
         )
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -20,6 +20,7 @@ from ohif_plugin.extensions import EXTENSIONS_KEY
 from ohif_plugin.summary import decode_summary, encode_summary
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
+from tests.nginx import Nginx
 from tests.orthanc_server import REPOSITORY, OrthancServer
 
 TOOL = REPOSITORY / ".venv" / "bin" / "ohif-plugin"
@@ -304,3 +305,26 @@ def test_config_prints_a_block_that_orthanc_starts_with(make_server: ServerFacto
     assert "unknown key" not in log
     assert "data source dicom-json, router basename /ohif/, preload on" in log
     assert started.get("/ohif/api/status").json()["DataSource"] == "dicom-json"
+
+
+def test_tls_is_verified_against_a_ca_bundle_or_skipped_on_request(server: OrthancServer, tmp_path: Path) -> None:
+    """HTTPS through nginx, under a prefix (Debian's Orthanc 1.10.1 crashes when it serves HTTPS itself)."""
+    certificate, key = tmp_path / "certificate.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )
+    (study,) = upload_studies(server, [2])
+    with Nginx(tmp_path / "nginx", prefix="/pacs/", upstream=server.url, tls=(certificate, key)) as proxy:
+        url = proxy.url + "/pacs"
+        untrusted = run_tool("preload", "--url", url)
+        assert untrusted.returncode == 2
+        assert f"TLS error with {url}" in untrusted.stderr
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        insecure = run_tool("clear-cache", "--dry-run", "--insecure", "--url", url)
+        assert insecure.returncode == 0, insecure.stderr
+        assert "1 studies looked at" in insecure.stdout
+        trusted = run_tool("preload", "--ca-bundle", str(certificate), "--url", url)
+        assert trusted.returncode == 0, trusted.stderr
+    assert all_valid(server, study)
