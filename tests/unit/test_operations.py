@@ -181,6 +181,26 @@ def test_the_progress_bar_writes_full_lines_when_not_on_a_terminal() -> None:
     assert "2/2 studies" in lines[-1]
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_redraws_one_line_on_a_terminal() -> None:
+    stream = Terminal()
+    now = [0.0]
+    bar = ProgressBar(Tally(3), stream, "preload", clock=lambda: now[0])
+    for step in range(1, 4):
+        now[0] = step * 1.0
+        bar.tally.studies_done = step
+        bar.update()
+    bar.finish()
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")
+    assert text.count("\r") == 4  # three updates and the final state
+    assert text.rstrip().endswith("ETA 0s")
+
+
 # --- selection ---------------------------------------------------------------
 
 
