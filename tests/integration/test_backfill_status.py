@@ -140,3 +140,15 @@ def test_status_follows_orthanc_authentication(make_server: ServerFactory) -> No
     server = make_server(credentials=("alice", "s3cret"))
     assert requests.get(f"{server.url}/ohif/api/status", timeout=30).status_code == 401
     assert status(server)["PluginVersion"]
+
+
+def test_metrics_are_pushed_without_any_status_request(make_server: ServerFactory) -> None:
+    server = make_server(ohif={"Preload": False})
+    study = upload_study(server, 2)
+    assert server.study_json(study["id"]).status_code == 200
+    deadline = time.monotonic() + WAIT
+    while prometheus(server).get("ohif_studies_served") != 1 and time.monotonic() < deadline:
+        time.sleep(0.5)  # pushed every 10 s
+    metrics = prometheus(server)
+    assert metrics["ohif_studies_served"] == 1
+    assert metrics["ohif_summaries_computed"] == 2
