@@ -8,6 +8,7 @@ Commands:
   instances all have a valid summary are skipped, so a run can be resumed.
 - ``clear-cache``: delete metadata 4202 (the summaries are recomputed on demand).
 - ``config``: print a configuration block for this installation.
+- ``status``: print the plugin's GET /ohif/api/status answer.
 
 Exit status: 0 when everything went well, 1 when a study failed, 2 for an
 error that stopped the command (Orthanc unreachable, credentials refused, an
@@ -145,6 +146,20 @@ def print_config(stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
+# --- status ------------------------------------------------------------------
+
+
+def print_status(client: OrthancClient, stdout: TextIO) -> int:
+    try:
+        status = client.get_json("/ohif/api/status")
+    except NotFound:
+        raise OrthancError(
+            f"Orthanc at {client.url} does not answer /ohif/api/status: is this plugin (the Python one) loaded?"
+        ) from None
+    stdout.write(json.dumps(status, indent=2) + "\n")
+    return EXIT_OK
+
+
 # --- reporting ---------------------------------------------------------------
 
 REPORT_WORDS: dict[str, tuple[str, str]] = {
@@ -229,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     clear.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     commands.add_parser("config", help="print a configuration block for this installation",
                         description="Print Orthanc configuration (JSON) that loads this plugin with its defaults.")
+    status = commands.add_parser("status", help="print the plugin's status and counters",
+                                 description="Print GET /ohif/api/status: versions, counters, backfill progress.")
+    _connection_options(status)
     return parser
 
 
@@ -264,6 +282,8 @@ def _fatal_errors(task: Callable[[str], Outcome]) -> Callable[[str], Outcome]:
 
 def run_command(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     client = connect(options)
+    if options.command == "status":
+        return print_status(client, stdout)
     since = parse_since(options.since) if options.since else None
     client.get_json("/system")  # reachable, and the credentials work
     study_ids = select_studies(client, options.study, since)

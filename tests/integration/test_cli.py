@@ -281,12 +281,25 @@ def test_credentials_from_the_command_line_or_a_netrc_file(make_server: ServerFa
     assert all_valid(protected, study)
 
 
-def test_preload_says_when_the_plugin_is_not_loaded(make_server: ServerFactory) -> None:
+def test_preload_and_status_say_when_the_plugin_is_not_loaded(make_server: ServerFactory) -> None:
     plain = make_server(with_plugin_script=False)
     upload_studies(plain, [1])
     answer = run_tool("preload", server=plain)
     assert answer.returncode == 2
     assert "is the OHIF plugin loaded?" in answer.stderr
+    status = run_tool("status", server=plain)
+    assert status.returncode == 2
+    assert "does not answer /ohif/api/status" in status.stderr
+
+
+def test_status_prints_the_plugin_status(server: OrthancServer) -> None:
+    upload_studies(server, [2])
+    assert run_tool("preload", server=server).returncode == 0
+    answer = run_tool("status", server=server)
+    assert answer.returncode == 0, answer.stderr
+    status = json.loads(answer.stdout)
+    assert status["SinceStart"]["SummariesComputed"] == 2
+    assert status["SinceStart"]["StudiesServed"] == 1
 
 
 def test_config_prints_a_block_that_orthanc_starts_with(make_server: ServerFactory) -> None:
