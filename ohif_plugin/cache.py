@@ -48,6 +48,10 @@ class Counters:
     computed: int = 0
     reused: int = 0
     failed: int = 0
+    studies: int = 0
+    """Studies answered (unknown studies excluded)."""
+    study_hits: int = 0
+    """Studies answered entirely from stored summaries: nothing computed, nothing failed."""
 
 
 class SummaryCache:
@@ -80,6 +84,7 @@ class SummaryCache:
         instance_ids = self._store.study_instances(study_id)
         if instance_ids is None:
             return None
+        before = (self.counters.computed, self.counters.failed)
         instances = []
         for instance_id in instance_ids:
             try:
@@ -92,6 +97,9 @@ class SummaryCache:
             except Exception:
                 self.counters.failed += 1
                 logger.exception("Instance %s left out of study %s", instance_id, study_id)
+        self.counters.studies += 1
+        if (self.counters.computed, self.counters.failed) == before:
+            self.counters.study_hits += 1
         return assemble_study(instances, query)
 
     def preload(self, item: PreloadItem) -> None:

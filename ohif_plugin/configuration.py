@@ -32,14 +32,34 @@ class Settings:
     dicomweb_root: str = "/dicom-web/"
     """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side."""
     bundle_folder: Path = DEFAULT_BUNDLE_FOLDER
+    backfill_on_startup: bool = False
+    """Fill in missing summaries of stored studies in the background after start-up."""
 
     @property
     def preloads(self) -> bool:
         """Summaries are computed at ingestion only where the dicom-json source uses them."""
         return self.preload and self.data_source is DataSource.DICOM_JSON
 
+    @property
+    def backfills(self) -> bool:
+        """Like preloads: only the dicom-json source uses summaries."""
+        return self.backfill_on_startup and self.data_source is DataSource.DICOM_JSON
 
-KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload", "BundleFolder")
+
+KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload", "BundleFolder", "BackfillOnStartup")
+
+
+def default_section() -> dict[str, Any]:
+    """The "OHIF" section with every key at its default, as ``ohif-plugin config`` prints it."""
+    defaults = Settings()
+    return {
+        "DataSource": defaults.data_source.value,
+        "RouterBasename": defaults.router_basename,
+        "UserConfiguration": "",
+        "Preload": defaults.preload,
+        "BundleFolder": "",
+        "BackfillOnStartup": defaults.backfill_on_startup,
+    }
 
 
 def _describe(value: Any) -> str:
@@ -52,6 +72,13 @@ def _string(section: Mapping[str, Any], key: str, default: str, allowed: str) ->
         raise ConfigurationError(
             f'"{SECTION}"."{key}" must be {allowed}, found {_describe(value)}'
         )
+    return value
+
+
+def _boolean(section: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f'"{SECTION}"."{key}" must be true or false, found {_describe(value)}')
     return value
 
 
@@ -96,11 +123,8 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
                 f"found {user_path!r}: {error}"
             ) from None
 
-    preload = section.get("Preload", True)
-    if not isinstance(preload, bool):
-        raise ConfigurationError(
-            f'"{SECTION}"."Preload" must be true or false, found {_describe(preload)}'
-        )
+    preload = _boolean(section, "Preload", True)
+    backfill_on_startup = _boolean(section, "BackfillOnStartup", False)
 
     bundle_folder = _string(section, "BundleFolder", "", "the path of a built OHIF bundle, or empty")
 
@@ -121,6 +145,7 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
         preload=preload,
         dicomweb_root=_with_slashes(dicomweb_root),
         bundle_folder=Path(bundle_folder) if bundle_folder else DEFAULT_BUNDLE_FOLDER,
+        backfill_on_startup=backfill_on_startup,
     )
 
 

@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ try:
 
     from ohif_plugin import __version__
     from ohif_plugin.assets import AssetFolder
+    from ohif_plugin.backfill import Backfill
     from ohif_plugin.cache import InstanceGone, SummaryCache
     from ohif_plugin.configuration import (
         ConfigurationError,
@@ -37,6 +39,7 @@ try:
         requested_study_uids,
     )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
+    from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
@@ -49,6 +52,8 @@ logger = logging.getLogger("ohif_plugin")
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 MAX_QUEUED_HEADER = 1024 * 1024
 """Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
+METRICS_INTERVAL = 10.0
+"""Seconds between two pushes of the plugin's metrics (orthanc-python 4.0 cannot pull them)."""
 
 
 class OrthancLogHandler(logging.Handler):
@@ -120,6 +125,10 @@ class OrthancInstanceStore:
                 raise InstanceGone(instance_id) from None
             raise
 
+    def all_studies(self) -> list[str]:
+        """Orthanc identifiers of every study, for the backfill."""
+        return [str(study_id) for study_id in json.loads(orthanc.RestApiGet("/studies"))]
+
 
 def lookup_uid(uid: str) -> list[Resource]:
     """The resources whose DICOM UID is ``uid`` (the :data:`ohif_plugin.links.Lookup` of this Orthanc)."""
@@ -189,6 +198,10 @@ class Plugin:
         self.viewer = viewer
         self.unavailable = "" if viewer is not None else "the OHIF bundle is missing"
         """Why the viewer cannot be served, or empty."""
+        self.backfill: Backfill | None = None
+        self.started = time.monotonic()
+        self.ohif_version = ohif_version(settings.bundle_folder)
+        self.metrics = Periodic(METRICS_INTERVAL, self.publish_metrics, _log_metrics_error)
 
     def serve_viewer(self, output: Any, uri: str, **request: Any) -> None:
         if self.viewer is None or self.unavailable:
@@ -214,6 +227,28 @@ class Plugin:
             return
         output.AnswerBuffer(orjson.dumps(answer), "application/json")
 
+    def status(self) -> dict[str, Any]:
+        worker = self.worker
+        preload = PreloadState(True, worker.pending(), worker.dropped) if worker else PreloadState(False, 0, 0)
+        return status_answer(
+            plugin_version=__version__,
+            ohif=self.ohif_version,
+            data_source=self.settings.data_source.value,
+            seconds_since_start=time.monotonic() - self.started,
+            counters=self.cache.counters,
+            preload=preload,
+            backfill=self.backfill.status() if self.backfill is not None else None,
+        )
+
+    def serve_status(self, output: Any, uri: str, **request: Any) -> None:
+        status = self.status()
+        self.publish_metrics(status)
+        output.AnswerBuffer(orjson.dumps(status), "application/json")
+
+    def publish_metrics(self, status: dict[str, Any] | None = None) -> None:
+        for name, value in metric_values(status if status is not None else self.status()):
+            orthanc.SetMetricsValue(name, value, orthanc.MetricsType.DEFAULT)
+
     def on_stored_instance(self, instance: Any, instance_id: str) -> None:
         # Never call the REST API here: it can deadlock. Hand the work over.
         assert self.worker is not None
@@ -232,7 +267,15 @@ class Plugin:
         dicom_web = self.settings.data_source is DataSource.DICOM_WEB
         if change_type == orthanc.ChangeType.ORTHANC_STARTED and dicom_web:
             self.check_dicomweb_plugin()
+        if change_type == orthanc.ChangeType.ORTHANC_STARTED:
+            self.metrics.start()
+            if self.backfill is not None:
+                self.backfill.start()
         stopped = change_type == orthanc.ChangeType.ORTHANC_STOPPED
+        if stopped and self.backfill is not None and not self.backfill.stop(timeout=10):
+            logger.warning("The backfill did not stop within 10 s")
+        if stopped:
+            self.metrics.stop()
         if stopped and self.worker is not None and not self.worker.stop(timeout=10):
             logger.warning("The preload worker did not stop within 10 s")
 
@@ -248,6 +291,10 @@ class Plugin:
                 "(install orthanc-dicomweb and add it to \"Plugins\")"
             )
             logger.error("%s; the viewer is not served", self.unavailable)
+
+
+def _log_metrics_error(error: Exception) -> None:
+    logger.warning("Publishing the metrics failed: %s: %s", type(error).__name__, error)
 
 
 def _install_logging() -> None:
@@ -279,7 +326,8 @@ def initialize() -> Plugin | None:
     for key in unknown_keys(configuration):
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
-    cache = SummaryCache(OrthancInstanceStore())
+    store = OrthancInstanceStore()
+    cache = SummaryCache(store)
     worker = None
     if settings.preloads:
         worker = PreloadWorker(
@@ -301,9 +349,13 @@ def initialize() -> Plugin | None:
             settings.bundle_folder,
         )
     plugin = Plugin(settings, cache, worker, viewer)
+    if settings.backfills:
+        plugin.backfill = Backfill(cache, store, store.all_studies)
 
     orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
+    # Before /ohif/(.*): of two matching routes, the one registered first answers.
+    orthanc.RegisterRestCallback("/ohif/api/status", rest_route(plugin.serve_status))
     orthanc.RegisterRestCallback("/ohif/(.*)", rest_route(plugin.serve_viewer))
     if worker is not None:
         orthanc.RegisterOnStoredInstanceCallback(logged(plugin.on_stored_instance))
@@ -311,10 +363,11 @@ def initialize() -> Plugin | None:
     orthanc.ExtendOrthancExplorer(explorer_extension(settings))
     orthanc.SetDescription("OHIF viewer, served by Orthanc (Python plugin)")
     logger.warning(
-        "version %s loaded: data source %s, router basename %s, preload %s",
+        "version %s loaded: data source %s, router basename %s, preload %s%s",
         __version__,
         settings.data_source.value,
         settings.router_basename,
         "on" if settings.preloads else "off",
+        ", backfill on" if settings.backfills else "",
     )
     return plugin

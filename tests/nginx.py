@@ -35,7 +35,7 @@ http {{
     scgi_temp_path {folder}/scgi;
 {token_map}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         server_name localhost;
 
         location {prefix} {{
@@ -77,14 +77,24 @@ class Nginx:
     without ``token=<token>`` in their query string are refused (403).
     """
 
-    def __init__(self, folder: Path, *, prefix: str, upstream: str, token: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        prefix: str,
+        upstream: str,
+        token: str | None = None,
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
+        """``tls``: a certificate and its key (PEM) to serve HTTPS, e.g. for clients' TLS options."""
         assert prefix.startswith("/") and prefix.endswith("/"), prefix
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.prefix = prefix
         self.config_path = folder / "nginx.conf"
+        listen_tls = f" ssl;\n        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]}" if tls else ""
         assert token is None or token.isalnum(), "the token goes into a regular expression"
         self.config_path.write_text(
             CONFIGURATION.format(
@@ -94,6 +104,7 @@ class Nginx:
                 upstream=upstream.rstrip("/"),
                 token_map=TOKEN_MAP.format(prefix=prefix, token=token) if token else "",
                 token_check=TOKEN_CHECK if token else "",
+                tls=listen_tls,
             )
         )
         self.process: subprocess.Popen[bytes] | None = None

@@ -1,0 +1,140 @@
+"""What GET /ohif/api/status answers, and the same figures as Orthanc metrics.
+
+"Since start" counters, all per Orthanc process:
+
+- ``SummariesComputed``: summaries computed and stored (at ingestion, on
+  display, by the backfill);
+- ``SummariesReused``: valid stored summaries read while answering a study;
+- ``SummariesFailed``: instances that could not be summarized;
+- ``StudiesServed``: ohif-dicom-json answers for existing studies;
+- ``StudyCacheHits``: those answered entirely from stored summaries (nothing
+  computed, nothing failed): the share of displays that paid no computation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ohif_plugin.cache import Counters
+
+STAMP_NAME = ".ohif-version"
+"""Written by scripts/build_ohif_dist.sh in the bundle folder: ``version=3.13.2`` and more."""
+
+
+def ohif_version(bundle_folder: Path) -> str | None:
+    """The OHIF release of the bundle, from its build stamp; None if unknown."""
+    try:
+        text = (bundle_folder / STAMP_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "version" and value.strip():
+            return value.strip()
+    return None
+
+
+@dataclass(frozen=True)
+class PreloadState:
+    enabled: bool
+    queue_length: int
+    dropped: int
+
+
+def status_answer(
+    *,
+    plugin_version: str,
+    ohif: str | None,
+    data_source: str,
+    seconds_since_start: float,
+    counters: Counters,
+    preload: PreloadState,
+    backfill: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "PluginVersion": plugin_version,
+        "OhifVersion": ohif,
+        "DataSource": data_source,
+        "Preload": {"Enabled": preload.enabled, "QueueLength": preload.queue_length, "Dropped": preload.dropped},
+        "SinceStart": {
+            "Seconds": round(seconds_since_start, 3),
+            "SummariesComputed": counters.computed,
+            "SummariesReused": counters.reused,
+            "SummariesFailed": counters.failed,
+            "StudiesServed": counters.studies,
+            "StudyCacheHits": counters.study_hits,
+        },
+        "Backfill": backfill,
+    }
+
+
+def _path(*keys: str) -> Callable[[dict[str, Any]], float | None]:
+    def read(status: dict[str, Any]) -> float | None:
+        value: Any = status
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    return read
+
+
+METRICS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
+    ("ohif_summaries_computed", _path("SinceStart", "SummariesComputed")),
+    ("ohif_summaries_reused", _path("SinceStart", "SummariesReused")),
+    ("ohif_summaries_failed", _path("SinceStart", "SummariesFailed")),
+    ("ohif_studies_served", _path("SinceStart", "StudiesServed")),
+    ("ohif_study_cache_hits", _path("SinceStart", "StudyCacheHits")),
+    ("ohif_preload_queue_length", _path("Preload", "QueueLength")),
+    ("ohif_preload_dropped", _path("Preload", "Dropped")),
+    ("ohif_backfill_studies_total", _path("Backfill", "StudiesTotal")),
+    ("ohif_backfill_studies_done", _path("Backfill", "StudiesDone")),
+    ("ohif_backfill_summaries_computed", _path("Backfill", "SummariesComputed")),
+)
+"""Orthanc metric name, and where its value is in the status answer."""
+
+
+def metric_values(status: dict[str, Any]) -> list[tuple[str, float]]:
+    """The metrics that have a value (the backfill ones only when a backfill was set up)."""
+    values = []
+    for name, read in METRICS:
+        value = read(status)
+        if value is not None:
+            values.append((name, value))
+    return values
+
+
+class Periodic:
+    """Calls ``action`` every ``interval`` seconds on a daemon thread until :meth:`stop`.
+
+    orthanc-python 4.0 has no metrics-refresh callback, so the metrics are
+    pushed this way (and on every status request).
+    """
+
+    def __init__(self, interval: float, action: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        self._interval = interval
+        self._action = action
+        self._on_error = on_error
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ohif-metrics", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            try:
+                self._action()
+            except Exception as error:  # keep publishing
+                self._on_error(error)
