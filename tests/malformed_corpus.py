@@ -44,8 +44,12 @@ STUDY_INSTANCE_UID = 0x0020000D
 SERIES_INSTANCE_UID = 0x0020000E
 RADIOPHARMACEUTICAL_SEQUENCE = 0x00540016
 
-DEEP_NESTING = (100, 1000)
-"""Depths of the nested-sequence cases (SQ inside an item inside an SQ...)."""
+DEEP_NESTING = (10, 40)
+"""Depths of the nested-sequence cases (SQ inside an item inside an SQ...) that Orthanc survives."""
+
+CORE_CRASH_DEPTHS = (50, 100, 1000)
+"""Orthanc 1.10.1 itself (DCMTK's parser, with or without any plugin) dies of SIGSEGV on
+sequences nested this deep (from about 48 levels on): :func:`core_crash_cases`."""
 
 
 @dataclass(frozen=True)
@@ -379,17 +383,33 @@ def huge_cases() -> Iterator[MalformedCase]:
         "10-mb-text-element": with_elements((comments, explicit(comments, "UT", ten_megabytes))),
         "10-mb-study-description-as-ut": with_elements((description, explicit(description, "UT", ten_megabytes))),
         "10-mb-study-description-implicit": _implicit_file((description, ten_megabytes)),
+        # Beyond what a stored summary may inflate to (MAX_DECODED_BYTES, 16 MB).
+        "20-mb-patient-name-implicit": _implicit_file((0x00100010, ten_megabytes * 2)),
+        "10-mb-control-characters": _implicit_file((description, b"\x01" * (10 * 1024 * 1024))),
         "100k-valued-ds-as-un": with_elements((position, explicit(position, "UN", text(many_values)))),
         "100k-valued-ds-implicit": _implicit_file((position, text(many_values))),
     }
-    for depth in DEEP_NESTING:
-        cases[f"nested-sequences-depth-{depth}"] = with_elements((0x00400275, nested_sequence(depth)))
-        cases[f"nested-defined-length-depth-{depth}"] = with_elements((0x00400275, nested_defined_length(depth)))
-        cases[f"nested-radiopharmaceutical-depth-{depth}"] = with_elements(
-            (RADIOPHARMACEUTICAL_SEQUENCE, nested_sequence(depth, RADIOPHARMACEUTICAL_SEQUENCE))
-        )
     for name, data in cases.items():
         yield MalformedCase(name, "huge", data)
+    yield from nesting_cases(DEEP_NESTING, "huge")
+
+
+def nesting_cases(depths: tuple[int, ...], category: str) -> Iterator[MalformedCase]:
+    for depth in depths:
+        cases = {
+            f"nested-sequences-depth-{depth}": with_elements((0x00400275, nested_sequence(depth))),
+            f"nested-defined-length-depth-{depth}": with_elements((0x00400275, nested_defined_length(depth))),
+            f"nested-radiopharmaceutical-depth-{depth}": with_elements(
+                (RADIOPHARMACEUTICAL_SEQUENCE, nested_sequence(depth, RADIOPHARMACEUTICAL_SEQUENCE))
+            ),
+        }
+        for name, data in cases.items():
+            yield MalformedCase(name, category, data)
+
+
+def core_crash_cases() -> list[MalformedCase]:
+    """Files that crash Orthanc 1.10.1's own DICOM parser: kept out of :func:`corpus`."""
+    return list(nesting_cases(CORE_CRASH_DEPTHS, "core-crash"))
 
 
 def _implicit_file(*extra: tuple[int, bytes]) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ohif_plugin.extensions import needs_extensions
+from ohif_plugin.extensions import needs_extensions, no_extensions
 from ohif_plugin.summary import SummaryError, decode_summary, encode_summary, header_bytes, summarize_dicom
 from tests import malformed_corpus
 from tests.malformed_corpus import MalformedCase
@@ -99,12 +99,31 @@ def test_a_multi_frame_instance_with_a_broken_header_gets_current_empty_extensio
     assert decode_summary(encode_summary(summary)) == summary
 
 
-def test_deeply_nested_sequences_do_not_escape() -> None:
-    for depth in malformed_corpus.DEEP_NESTING:
-        for kind in ("nested-sequences", "nested-defined-length", "nested-radiopharmaceutical"):
-            assert outcome(next(case.data for case in CORPUS if case.name == f"{kind}-depth-{depth}")) in (
-                "summary",
-                "SummaryError",
-            )
-    # An unrelated sequence nested 100 deep costs nothing of the summary.
-    assert summary_of("nested-sequences-depth-100")["0010,0010"] == "Malformed^Corpus"
+@pytest.mark.parametrize("case", malformed_corpus.core_crash_cases(), ids=lambda case: case.name)
+def test_sequences_nested_deeper_than_orthanc_survives_do_not_escape(case: MalformedCase) -> None:
+    """Orthanc's parser dies on these (tests/integration/test_bad_input.py); the plugin's code does not."""
+    assert outcome(case.data) in ("summary", "SummaryError")
+
+
+def test_sequences_nested_deep_cost_nothing_of_the_summary() -> None:
+    depth = max(malformed_corpus.DEEP_NESTING)
+    assert summary_of(f"nested-sequences-depth-{depth}")["0010,0010"] == "Malformed^Corpus"
+    assert summary_of(f"nested-radiopharmaceutical-depth-{depth}")["0010,0010"] == "Malformed^Corpus"
+
+
+def test_a_value_too_large_for_a_summary_is_left_out_and_the_rest_kept() -> None:
+    """A 20 MB PatientName would make the stored summary look like a gzip bomb, recomputed on every display."""
+    summary = summary_of("20-mb-patient-name-implicit")
+    assert "0010,0010" not in summary
+    assert summary["0010,0020"] == "MALFORMED"
+    assert decode_summary(encode_summary(summary)) == summary
+    assert summary_of("10-mb-study-description-implicit")["0008,1030"] == "x" * (10 * 1024 * 1024)
+
+
+def test_extensions_too_large_for_a_summary_become_current_empty_extensions() -> None:
+    from ohif_plugin.summary import MAX_DECODED_BYTES, _within_decoded_limit
+
+    huge = {"Version": 1, "Instance": {"ImageComments": "x" * MAX_DECODED_BYTES}}
+    summary = _within_decoded_limit({"Version": 2, "0028,0008": 3, "0010,0010": "Doe^J", "Extensions": huge})
+    assert summary == {"Version": 2, "0028,0008": 3, "0010,0010": "Doe^J", "Extensions": no_extensions()}
+    assert decode_summary(encode_summary(summary)) == summary
