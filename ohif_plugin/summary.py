@@ -315,7 +315,7 @@ def decode_summary(value: bytes | str) -> Summary | None:
         compressed = base64.b64decode(value.strip(), validate=True)
         inflater = zlib.decompressobj(wbits=31)
         text = inflater.decompress(compressed, MAX_DECODED_BYTES)
-        if inflater.unconsumed_tail or not inflater.eof:
+        if inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:  # one whole gzip stream
             return None
         summary = orjson.loads(text)
     except (ValueError, binascii.Error, zlib.error, orjson.JSONDecodeError):

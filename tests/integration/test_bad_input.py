@@ -226,6 +226,7 @@ CORRUPT_4202: dict[str, bytes] = {
     "JSON null": _json_4202(None),
     "gzip bomb": _gzip_base64(b"{" + b" " * 60_000_000 + b"}"),
     "non-ASCII bytes": "Zoë ☃ \x00".encode(),
+    "bytes after the gzip stream": base64.b64encode(gzip.compress(b'{"Version": 2}') + b"trailing"),
 }
 
 
