@@ -100,46 +100,70 @@ def assert_studies_answer_json(server: OrthancServer, instance_ids: list[str]) -
     return figures
 
 
-def test_the_malformed_corpus_keeps_orthanc_working_and_loses_nothing(orthanc: OrthancServer) -> None:
-    corpus = malformed_corpus.corpus()
+def upload_corpus(server: OrthancServer) -> tuple[dict[str, malformed_corpus.MalformedCase], Counter[str]]:
+    """Upload every file; returns the accepted instances (by Orthanc ID) and the statuses by category."""
     statuses: Counter[str] = Counter()
     accepted: dict[str, malformed_corpus.MalformedCase] = {}
-    for case in corpus:
-        answer = orthanc.upload(case.data)
+    for case in malformed_corpus.corpus():
+        answer = server.upload(case.data)
         # 400: "Cannot parse an invalid DICOM file", "missing StudyInstanceUID..."; 404: Orthanc's own
         # "Inexistent tag" for files whose header lacks what it indexes.
         assert answer.status_code in (200, 400, 404), (case.name, answer.status_code, answer.text[:300])
         if answer.status_code == 200:
             accepted.setdefault(answer.json()["ID"], case)
         statuses[f"{case.category} {answer.status_code}"] += 1
-    assert orthanc.get("/system").status_code == 200
+    assert server.get("/system").status_code == 200
+    return accepted, statuses
 
+
+def assert_stored_summaries_are_whole(server: OrthancServer, accepted: dict[str, malformed_corpus.MalformedCase],
+                                      instance_ids: list[str]) -> int:
+    """Nothing lost: each stored summary is the one the whole file gives. Returns how many were checked."""
+    for instance_id in instance_ids:
+        stored = decode_4202(server.metadata(instance_id) or b"")
+        assert stored is not None and stored["Version"] == 2, accepted[instance_id].name
+        assert stored == plugin_summary(accepted[instance_id].data), accepted[instance_id].name
+    return len(instance_ids)
+
+
+def assert_no_plugin_error(server: OrthancServer, instance_ids: list[str]) -> None:
+    log = server.log_text()
+    assert server.get("/system").status_code == 200
+    assert "Internal error in the OHIF plugin" not in log
+    assert "Error while answering" not in log
+    # A stored summary is used as it is: none is judged stale by its own reader.
+    assert not [instance_id for instance_id in instance_ids if f"Instance {instance_id}: stale or corrupt" in log]
+
+
+def test_the_malformed_corpus_keeps_orthanc_working_and_loses_nothing(orthanc: OrthancServer) -> None:
+    """With preload (the default): each accepted instance is summarized at ingestion or logged."""
+    accepted, statuses = upload_corpus(orthanc)
     instance_ids = list(accepted)
     outcome = wait_for_summary_or_log(orthanc, instance_ids)
-    stored_summaries = 0
-    for instance_id, case in accepted.items():
-        if outcome[instance_id] != "summary":
-            continue
-        stored = decode_4202(orthanc.metadata(instance_id) or b"")
-        assert stored is not None and stored["Version"] == 2, case.name
-        # Nothing lost: the summary stored at ingestion is the one the whole file gives.
-        assert stored == plugin_summary(case.data), case.name
-        stored_summaries += 1
-
+    stored = assert_stored_summaries_are_whole(orthanc, accepted, [i for i in instance_ids if outcome[i] == "summary"])
     figures = assert_studies_answer_json(orthanc, instance_ids)
-    assert orthanc.get("/system").status_code == 200
-    # A summary stored at ingestion is used as it is: none is judged stale by its own reader.
-    assert not [instance_id for instance_id in instance_ids
-                if f"Instance {instance_id}: stale or corrupt summary" in orthanc.log_text()]
-    assert "Internal error in the OHIF plugin" not in orthanc.log_text()
-    assert "Error while answering" not in orthanc.log_text()
+    assert_no_plugin_error(orthanc, instance_ids)
     logged = sum(value == "logged" for value in outcome.values())
     print(
-        f"\nmalformed corpus: {len(corpus)} files; by category and Orthanc status: {dict(sorted(statuses.items()))};"
-        f"\n{len(accepted)} distinct instances accepted, {stored_summaries} summarized at ingestion, "
-        f"{logged} logged as not summarizable; study route: {dict(figures)}"
+        f"\nmalformed corpus: {sum(statuses.values())} files; by category and Orthanc status: "
+        f"{dict(sorted(statuses.items()))};\n{len(accepted)} distinct instances accepted, {stored} summarized "
+        f"at ingestion, {logged} logged as not summarizable; study route: {dict(figures)}"
     )
-    assert stored_summaries + logged == len(accepted)
+    assert stored + logged == len(accepted)
+
+
+def test_the_malformed_corpus_without_preload_is_summarized_by_the_study_route(make_server: ServerFactory) -> None:
+    """Without preload the study route computes every summary, in Orthanc's HTTP thread."""
+    server = make_server(ohif={"Preload": False})
+    accepted, _ = upload_corpus(server)
+    instance_ids = list(accepted)
+    assert all(server.metadata(instance_id) is None for instance_id in instance_ids[:20])
+    figures = assert_studies_answer_json(server, instance_ids)
+    computed = [instance_id for instance_id in instance_ids if server.metadata(instance_id) is not None]
+    assert len(computed) == figures["served"]
+    assert_stored_summaries_are_whole(server, accepted, computed)
+    assert_no_plugin_error(server, instance_ids)
+    print(f"\nwithout preload: {len(accepted)} accepted, study route: {dict(figures)}")
 
 
 def test_an_instance_whose_file_has_a_fake_pixel_data_tag_keeps_its_whole_summary(orthanc: OrthancServer) -> None:

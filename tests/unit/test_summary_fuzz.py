@@ -32,6 +32,7 @@ from ohif_plugin.extensions import (
     instance_fields,
     needs_extensions,
 )
+from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import (
     SummaryError,
     decode_summary,
@@ -257,6 +258,9 @@ def test_any_stored_json_decodes_to_none_or_a_usable_summary(summary: dict[str, 
     assert isinstance(fields, dict)
     if needs_extensions(decoded):
         assert has_current_extensions(decoded)
+    # The study route can answer with any summary its reader accepts.
+    answer = assemble_study([InstanceSummary("id", decoded), InstanceSummary("other", decoded)])
+    assert orjson.loads(orjson.dumps(answer))["studies"] == answer["studies"]
 
 
 # --- Extension providers -----------------------------------------------------------------------
