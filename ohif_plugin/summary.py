@@ -221,7 +221,8 @@ def _within_decoded_limit(summary: Summary) -> Summary:
     size = len(orjson.dumps(summary))
     if size <= MAX_DECODED_BYTES:
         return summary
-    sizes = {key: len(orjson.dumps({key: value})) for key, value in summary.items() if key != VERSION_KEY}
+    # Bytes that leaving a key out saves: its '"key":value' and one comma (the summary has a Version too).
+    sizes = {key: len(orjson.dumps({key: value})) - 1 for key, value in summary.items() if key != VERSION_KEY}
     for key in sorted(sizes, key=sizes.__getitem__, reverse=True):
         if size <= MAX_DECODED_BYTES:
             break
@@ -229,7 +230,7 @@ def _within_decoded_limit(summary: Summary) -> Summary:
                        key, sizes[key], MAX_DECODED_BYTES)
         if key == EXTENSIONS_KEY:  # current but empty, so that the summary is not stale
             summary[key] = no_extensions()
-            size -= sizes[key] - len(orjson.dumps({key: summary[key]}))
+            size -= sizes[key] - (len(orjson.dumps({key: summary[key]})) - 1)
         else:
             del summary[key]
             size -= sizes[key]

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from ohif_plugin.extensions import needs_extensions, no_extensions
@@ -127,3 +128,15 @@ def test_extensions_too_large_for_a_summary_become_current_empty_extensions() ->
     summary = _within_decoded_limit({"Version": 2, "0028,0008": 3, "0010,0010": "Doe^J", "Extensions": huge})
     assert summary == {"Version": 2, "0028,0008": 3, "0010,0010": "Doe^J", "Extensions": no_extensions()}
     assert decode_summary(encode_summary(summary)) == summary
+
+
+@pytest.mark.parametrize("excess", [-1, 0, 1, 2])
+def test_the_size_limit_is_exact(excess: int) -> None:
+    from ohif_plugin.summary import MAX_DECODED_BYTES, _within_decoded_limit
+
+    summary: dict[str, Any] = {"Version": 2, "0010,0020": "ID", "0010,0010": ""}
+    summary["0010,0010"] = "x" * (MAX_DECODED_BYTES - len(orjson.dumps(summary)) + excess)
+    limited = _within_decoded_limit(dict(summary))
+    assert len(orjson.dumps(limited)) <= MAX_DECODED_BYTES
+    assert limited == (summary if excess <= 0 else {"Version": 2, "0010,0020": "ID"})
+    assert decode_summary(encode_summary(limited)) == limited
