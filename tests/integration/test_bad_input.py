@@ -150,6 +150,8 @@ def test_the_malformed_corpus_keeps_orthanc_working_and_loses_nothing(orthanc: O
         f"at ingestion, {logged} logged as not summarizable; study route: {dict(figures)}"
     )
     assert stored + logged == len(accepted)
+    # The 20 MB PatientName was left out of its summary, and the log says so.
+    assert "Summary value 0010,0010 of 20971" in orthanc.log_text()
 
 
 def test_the_malformed_corpus_without_preload_is_summarized_by_the_study_route(make_server: ServerFactory) -> None:
