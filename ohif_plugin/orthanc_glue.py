@@ -50,6 +50,11 @@ except ImportError as error:  # reported through Orthanc's log by initialize()
 logger = logging.getLogger("ohif_plugin")
 
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
+STUDY_ROUTE = "/studies/([ -.0-~]+)/ohif-dicom-json"
+VIEWER_ROUTE = "/ohif/([ -~]*)"
+"""Printable ASCII only (the study identifier without "/"): orthanc-python 4.0 cannot make a
+Python string of a URI that is not UTF-8 (such as /ohif/%ff) and answers 500 before any
+callback runs. Unmatched, such a URI gets Orthanc's own 404. Bundle file names are ASCII."""
 MAX_QUEUED_HEADER = 1024 * 1024
 """Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
 METRICS_INTERVAL = 10.0
@@ -352,11 +357,11 @@ def initialize() -> Plugin | None:
     if settings.backfills:
         plugin.backfill = Backfill(cache, store, store.all_studies)
 
-    orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
+    orthanc.RegisterRestCallback(STUDY_ROUTE, rest_route(plugin.serve_study))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
-    # Before /ohif/(.*): of two matching routes, the one registered first answers.
+    # Before the viewer route: of two matching routes, the one registered first answers.
     orthanc.RegisterRestCallback("/ohif/api/status", rest_route(plugin.serve_status))
-    orthanc.RegisterRestCallback("/ohif/(.*)", rest_route(plugin.serve_viewer))
+    orthanc.RegisterRestCallback(VIEWER_ROUTE, rest_route(plugin.serve_viewer))
     if worker is not None:
         orthanc.RegisterOnStoredInstanceCallback(logged(plugin.on_stored_instance))
     orthanc.RegisterOnChangeCallback(logged(plugin.on_change))

@@ -209,6 +209,31 @@ def summarize_dicom(data: bytes) -> Summary:
     summary = summarize_dataset(read_dataset(data))
     if needs_extensions(summary):
         summary[EXTENSIONS_KEY] = _extensions(data)
+    return _within_decoded_limit(summary)
+
+
+def _within_decoded_limit(summary: Summary) -> Summary:
+    """Leave out the largest values of a summary beyond MAX_DECODED_BYTES (say a 20 MB PatientName).
+
+    Such a summary would be stored, then judged a gzip bomb by :func:`decode_summary`
+    and recomputed on every display.
+    """
+    size = len(orjson.dumps(summary))
+    if size <= MAX_DECODED_BYTES:
+        return summary
+    # Bytes that leaving a key out saves: its '"key":value' and one comma (the summary has a Version too).
+    sizes = {key: len(orjson.dumps({key: value})) - 1 for key, value in summary.items() if key != VERSION_KEY}
+    for key in sorted(sizes, key=sizes.__getitem__, reverse=True):
+        if size <= MAX_DECODED_BYTES:
+            break
+        logger.warning("Summary value %s of %d bytes left out: a summary is at most %d bytes",
+                       key, sizes[key], MAX_DECODED_BYTES)
+        if key == EXTENSIONS_KEY:  # current but empty, so that the summary is not stale
+            summary[key] = no_extensions()
+            size -= sizes[key] - (len(orjson.dumps({key: summary[key]})) - 1)
+        else:
+            del summary[key]
+            size -= sizes[key]
     return summary
 
 
@@ -291,7 +316,7 @@ def decode_summary(value: bytes | str) -> Summary | None:
         compressed = base64.b64decode(value.strip(), validate=True)
         inflater = zlib.decompressobj(wbits=31)
         text = inflater.decompress(compressed, MAX_DECODED_BYTES)
-        if inflater.unconsumed_tail or not inflater.eof:
+        if inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:  # one whole gzip stream
             return None
         summary = orjson.loads(text)
     except (ValueError, binascii.Error, zlib.error, orjson.JSONDecodeError):

@@ -89,6 +89,16 @@ STALE: dict[str, bytes | str] = {
     "gzip bomb": GZIP_BOMB,
     "gzip bomb of valid JSON": VALID_JSON_BOMB,
     "non-ASCII text": "é" + _stored({"Version": 2}).decode(),
+    "list for a string": _stored({"Version": 2, "0010,0010": ["Doe", "J"]}),
+    "nested garbage for a string": _stored({"Version": 2, "0020,000d": {"a": [{"b": [None, {"c": []}]}]}}),
+    "list of lists for a list of floats": _stored({"Version": 2, "0020,0032": [[1.0], [2.0]]}),
+    "JSON nested beyond the parser's depth": _gzip_b64(b'{"Version": 2, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+    "infinity": _gzip_b64(b'{"Version": 2, "0028,1050": 1e400}'),
+    "NaN": _gzip_b64(b'{"Version": 2, "0028,1050": NaN}'),
+    "integer beyond 64 bits": _gzip_b64(b'{"Version": 2, "0028,0010": 123456789012345678901234567890}'),
+    # What `base64 -d | gunzip -c` does not read as one JSON object (gunzip concatenates members, or fails):
+    "two gzip members": base64.b64encode(gzip.compress(b'{"Version": 2}') + gzip.compress(b'{"Version": 2}')),
+    "bytes after the gzip stream": base64.b64encode(gzip.compress(b'{"Version": 2}') + b"trailing garbage"),
 }
 
 
