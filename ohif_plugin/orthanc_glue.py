@@ -29,6 +29,7 @@ try:
         parse_settings,
         unknown_keys,
     )
+    from ohif_plugin.media import document_response
     from ohif_plugin.preload import PreloadItem, PreloadWorker
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
@@ -103,6 +104,17 @@ class OrthancInstanceStore:
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 raise InstanceGone(instance_id) from None
+            raise
+
+    def pdf(self, instance_id: str) -> bytes | None:
+        """The encapsulated PDF of an instance; None if unknown or not a PDF."""
+        if not ORTHANC_ID.fullmatch(instance_id):
+            return None
+        try:
+            return bytes(orthanc.RestApiGet(f"/instances/{instance_id}/pdf"))
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                return None
             raise
 
     def store_summary(self, instance_id: str, value: bytes) -> None:
@@ -193,6 +205,14 @@ class Plugin:
             return
         output.AnswerBuffer(orjson.dumps(answer), "application/json")
 
+    def serve_document(self, output: Any, uri: str, **request: Any) -> None:
+        """The PDF of an instance, with the headers the cross-origin isolated viewer needs to embed it."""
+        document = OrthancInstanceStore().pdf(request["groups"][0])
+        if document is None:
+            send_status(output, 404, "Unknown instance, or not an encapsulated PDF")
+            return
+        send(output, document_response(document))
+
     def on_stored_instance(self, instance: Any, instance_id: str) -> None:
         # Never call the REST API here: it can deadlock. Hand the work over.
         assert self.worker is not None
@@ -282,6 +302,7 @@ def initialize() -> Plugin | None:
     plugin = Plugin(settings, cache, worker, viewer)
 
     orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
+    orthanc.RegisterRestCallback("/instances/([^/]+)/ohif-pdf", rest_route(plugin.serve_document))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
     orthanc.RegisterRestCallback("/ohif/(.*)", rest_route(plugin.serve_viewer))
     if worker is not None:
