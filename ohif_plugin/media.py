@@ -14,9 +14,14 @@ How OHIF 3.13.2 shows them:
   TransferSyntaxUID is an MPEG-4 AVC or HEVC one, or its SOP class is Video
   Photographic (or Secondary Capture with 90 frames or more). The ``<video>``
   source is the instance's ``url`` itself (``directURL`` returns ``url`` when
-  given one). So a video instance gets a plain URL the browser can play:
+  given one). So a video instance gets a plain URL the browser can play.
   Orthanc's ``/instances/{id}/frames/0/raw`` answers the encapsulated stream
-  (an MP4 file, for video made from one).
+  (an MP4 file, for video made from one), as application/octet-stream,
+  which Chromium sniffs and plays. Orthanc 1.10.1 ignores ``Range`` requests
+  (on every route), so Chromium cannot seek in it (``video.seekable`` is
+  empty): it plays from the start. Serving ranges from the plugin is not
+  possible either: orthanc-python 4.0 sends a status other than 200 only
+  with a text body (``SendHttpStatus`` takes a ``str``).
 """
 
 from __future__ import annotations
@@ -91,3 +96,4 @@ def document_metadata(metadata: dict[str, Any], document_url: str) -> dict[str, 
 def document_response(document: bytes) -> Response:
     """Orthanc's PDF, with the headers that let the cross-origin isolated viewer embed it."""
     return Response(200, document, PDF_MIME_TYPE, headers=dict(SECURITY_HEADERS))
+
