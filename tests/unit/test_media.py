@@ -108,7 +108,7 @@ def test_a_video_sop_class_with_one_frame_still_needs_extensions() -> None:
 def test_every_video_transfer_syntax_is_told(transfer_syntax: str) -> None:
     ds = pydicom.Dataset()
     ds.file_meta = pydicom.dataset.FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = transfer_syntax
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.UID(transfer_syntax)
     assert video_fields(ds) == {"TransferSyntaxUID": transfer_syntax}
 
 
