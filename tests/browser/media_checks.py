@@ -9,6 +9,12 @@ from typing import Any
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+PDF_OBJECT = 'object[type="application/pdf"]'
+"""OHIF's PDF viewport: an <object> whose data is the document's URL."""
+
+BLUE_RECTANGLE = 5_000
+"""Blue pixels above which the PDF page (a 300 x 200 pt blue rectangle) is drawn."""
+
 BRIGHT_BAR_TOP = """() => {
     const canvas = document.querySelector('canvas.cornerstone-canvas');
     if (!canvas || !canvas.width) return -1;
@@ -116,3 +122,15 @@ def _wheel_until_the_bar_moves(page: Page, seen: list[tuple[int, int]], attempts
             continue
     page.screenshot(path="/tmp/ohif-not-scrolled.png")
     raise AssertionError(f"no other frame after scrolling: {seen}; see /tmp/ohif-not-scrolled.png")
+
+
+def wait_for_blue_rectangle(viewer: Page, attempts: int = 60) -> int:
+    """Blue pixels of the PDF viewport, once the PDF viewer has drawn the page (or after ``attempts`` seconds)."""
+    blue = 0
+    for _ in range(attempts):
+        blue = blue_pixels_of_element(viewer, PDF_OBJECT)
+        if blue > BLUE_RECTANGLE:
+            break
+        viewer.wait_for_timeout(1000)
+    return blue
+

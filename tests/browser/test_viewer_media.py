@@ -11,18 +11,16 @@ from tests import dicom_factory as factory
 from tests import media_factory as media
 from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.browser.media_checks import (
+    BLUE_RECTANGLE,
+    PDF_OBJECT,
     VIDEO_RECORDER,
-    blue_pixels_of_element,
     digest_of,
     fetched_digest,
     recorded_video,
     scroll_frames,
+    wait_for_blue_rectangle,
 )
 from tests.orthanc_server import OrthancServer
-
-PDF_OBJECT = 'object[type="application/pdf"]'
-BLUE_RECTANGLE = 5_000
-"""Blue pixels above which the PDF page (a 300 x 200 pt blue rectangle) is drawn."""
 
 
 @pytest.mark.parametrize(
@@ -68,17 +66,6 @@ def test_the_pdf_viewport_shows_the_document(orthanc: OrthancServer, page: Page)
     assert fetched_digest(viewer, url) == digest_of(document)
     # Chromium's PDF viewer draws the page inside the <object>: its blue rectangle shows.
     assert wait_for_blue_rectangle(viewer) > BLUE_RECTANGLE, "the PDF page was not drawn in its viewport"
-
-
-def wait_for_blue_rectangle(viewer: Page, attempts: int = 60) -> int:
-    """Blue pixels of the PDF viewport, once the PDF viewer has drawn the page (or after ``attempts`` seconds)."""
-    blue = 0
-    for _ in range(attempts):
-        blue = blue_pixels_of_element(viewer, PDF_OBJECT)
-        if blue > BLUE_RECTANGLE:
-            break
-        viewer.wait_for_timeout(1000)
-    return blue
 
 
 def test_the_video_viewport_plays_the_video(orthanc: OrthancServer, page: Page) -> None:
