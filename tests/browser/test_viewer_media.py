@@ -88,3 +88,22 @@ def test_the_video_viewport_plays_the_video(orthanc: OrthancServer, page: Page) 
     viewer.evaluate("() => { const video = window.__videos[0]; video.muted = true; return video.play(); }")
     viewer.wait_for_function("() => window.__videos[0].currentTime > 0.5", timeout=30_000)
     assert recorded_video(viewer)["error"] is None
+
+
+def test_an_enhanced_mr_looks_the_same_as_through_dicom_web(
+    orthanc: OrthancServer, dicom_web: OrthancServer, page: Page
+) -> None:
+    """Frame by frame, the same pixels as the dicom-web source, which reads the whole functional groups."""
+    ds = media.enhanced_instance(factory.StudySpec(patient_name="Same^Pixels"), frames=20, size=64)
+    data = factory.to_bytes(ds)
+    json_study = upload_study(orthanc, [data])
+    upload_study(dicom_web, [data])
+    seen = {}
+    for name, url in {
+        "dicom-json": f"{orthanc.url}/ohif/viewer?url=../studies/{json_study}/ohif-dicom-json",
+        "dicom-web": f"{dicom_web.url}/ohif/viewer?StudyInstanceUIDs={ds.StudyInstanceUID}",
+    }.items():
+        page.goto(url)
+        wait_until_drawn(page)
+        seen[name] = scroll_frames(page, steps=3)
+    assert seen["dicom-json"] == seen["dicom-web"]
