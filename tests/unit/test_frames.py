@@ -9,6 +9,7 @@ import orjson
 import pydicom
 import pytest
 
+from ohif_plugin import extensions
 from ohif_plugin.extensions import EXTENSIONS_KEY, extensions_of, has_current_extensions
 from ohif_plugin.frames import (
     FRAMES_KEY,
@@ -220,3 +221,18 @@ def test_the_full_header_and_the_summary_agree() -> None:
     assert summarize_dicom(whole) == summarize_dicom(header_bytes(whole))
     reread = pydicom.dcmread(io.BytesIO(whole))
     assert extensions_of(reread) == summarize_dicom(whole)[EXTENSIONS_KEY]
+
+
+def test_a_failing_section_costs_its_own_key_only(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(dataset: pydicom.Dataset) -> dict[str, Any]:
+        raise ValueError("broken header")
+
+    section = extensions.Section(broken, is_valid_frame_groups)
+    monkeypatch.setitem(extensions.EXTENSION_SECTIONS, FRAMES_KEY, section)
+    ds = media.ultrasound_multiframe(factory.StudySpec(), frames=3, size=16)
+    with caplog.at_level("WARNING"):
+        computed = extensions_of(ds)
+    assert computed == {"Version": 1, "Instance": {"FrameTime": 40.0}}
+    assert "broken failed (ValueError: broken header)" in caplog.text
