@@ -15,16 +15,22 @@ summary of a plain image, is used as it is.
 ``Extensions.Instance`` holds naturalized DICOM attributes (keyword keys, as
 OHIF's ``naturalizeDataset`` makes them) merged into the instance's metadata
 in the ohif-dicom-json answer.
+
+Data that is not instance-level fields has keys of its own beside
+``Instance`` (see :data:`EXTENSION_SECTIONS`), e.g. ``Frames``: the compact
+per-frame functional groups of an enhanced multi-frame image.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydicom.dataset import Dataset
 
+from ohif_plugin import frames, media
 from ohif_plugin.derived import DERIVED_OBJECTS, derived_fields
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,8 @@ EXTENDED_SOP_CLASSES: dict[str, str] = {
     # Filled in by the features that need them (documents, video, SR, SEG, RTSTRUCT,
     # enhanced multi-frame images): SOP Class UID -> name.
     **{sop_class: derived.name for sop_class, derived in DERIVED_OBJECTS.items()},
+    media.ENCAPSULATED_PDF: "Encapsulated PDF Storage",
+    **media.VIDEO_SOP_CLASSES,
 }
 """SOP classes whose instances always need extensions, even with one frame."""
 
@@ -50,13 +58,31 @@ ExtensionProvider = Callable[[Dataset], dict[str, Any]]
 
 EXTENSION_PROVIDERS: tuple[ExtensionProvider, ...] = (
     derived_fields,
+    frames.multi_frame_fields,
+    media.document_fields,
+    media.video_fields,
 )
+
+
+@dataclass(frozen=True)
+class Section:
+    """A key of ``Extensions`` beside ``Instance``, for data that is not fields of every entry."""
+
+    compute: Callable[[Dataset], Any | None]
+    """The value from the full header; None when the instance has nothing for this key."""
+    is_valid: Callable[[Any], bool]
+    """Whether a stored value has the shape ``compute`` writes (else the summary is stale)."""
+
+
+EXTENSION_SECTIONS: dict[str, Section] = {
+    frames.FRAMES_KEY: Section(frames.frame_groups_of, frames.is_valid_frame_groups),
+}
 
 
 def needs_extensions(summary: dict[str, Any]) -> bool:
     """Whether the reference's fields alone cannot show this instance."""
-    frames = summary.get(NUMBER_OF_FRAMES_KEY)
-    if isinstance(frames, int) and not isinstance(frames, bool) and frames > 1:
+    frame_count = summary.get(NUMBER_OF_FRAMES_KEY)
+    if isinstance(frame_count, int) and not isinstance(frame_count, bool) and frame_count > 1:
         return True
     return summary.get(SOP_CLASS_KEY) in EXTENDED_SOP_CLASSES
 
@@ -71,9 +97,21 @@ def extensions_of(dataset: Dataset) -> dict[str, Any]:
         try:
             instance.update(provider(dataset))
         except Exception as error:
-            name, kind = provider.__name__, type(error).__name__
-            logger.warning("%s failed (%s: %s); its fields are left out", name, kind, error)
-    return {"Version": EXTENSIONS_VERSION, INSTANCE_KEY: instance}
+            _log_failure(provider.__name__, error)
+    extensions: dict[str, Any] = {"Version": EXTENSIONS_VERSION, INSTANCE_KEY: instance}
+    for key, section in EXTENSION_SECTIONS.items():
+        try:
+            value = section.compute(dataset)
+        except Exception as error:
+            _log_failure(section.compute.__name__, error)
+            continue
+        if value is not None:
+            extensions[key] = value
+    return extensions
+
+
+def _log_failure(name: str, error: Exception) -> None:
+    logger.warning("%s failed (%s: %s); its fields are left out", name, type(error).__name__, error)
 
 
 def no_extensions() -> dict[str, Any]:
@@ -96,6 +134,7 @@ def has_current_extensions(summary: dict[str, Any]) -> bool:
         and not isinstance(version, bool)
         and version == EXTENSIONS_VERSION
         and isinstance(extensions.get(INSTANCE_KEY), dict)
+        and all(section.is_valid(extensions[key]) for key, section in EXTENSION_SECTIONS.items() if key in extensions)
     )
 
 
@@ -106,3 +145,9 @@ def instance_fields(summary: dict[str, Any]) -> dict[str, Any]:
         return {}
     fields = extensions.get(INSTANCE_KEY)
     return fields if isinstance(fields, dict) else {}
+
+
+def section_value(summary: dict[str, Any], key: str) -> Any | None:
+    """The value stored under ``key`` of the extensions (see :data:`EXTENSION_SECTIONS`), or None."""
+    extensions = summary.get(EXTENSIONS_KEY)
+    return extensions.get(key) if isinstance(extensions, dict) else None

@@ -38,6 +38,7 @@ try:
         open_study_link,
         requested_study_uids,
     )
+    from ohif_plugin.media import document_response
     from ohif_plugin.preload import PreloadItem, PreloadWorker
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
     from ohif_plugin.summary import METADATA_KEY, header_bytes
@@ -51,6 +52,7 @@ logger = logging.getLogger("ohif_plugin")
 
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 STUDY_ROUTE = "/studies/([ -.0-~]+)/ohif-dicom-json"
+DOCUMENT_ROUTE = "/instances/([ -.0-~]+)/ohif-pdf"
 VIEWER_ROUTE = "/ohif/([ -~]*)"
 """Printable ASCII only (the study identifier without "/"): orthanc-python 4.0 cannot make a
 Python string of a URI that is not UTF-8 (such as /ohif/%ff) and answers 500 before any
@@ -120,6 +122,17 @@ class OrthancInstanceStore:
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 raise InstanceGone(instance_id) from None
+            raise
+
+    def pdf(self, instance_id: str) -> bytes | None:
+        """The encapsulated PDF of an instance; None if unknown or not a PDF."""
+        if not ORTHANC_ID.fullmatch(instance_id):
+            return None
+        try:
+            return bytes(orthanc.RestApiGet(f"/instances/{instance_id}/pdf"))
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                return None
             raise
 
     def store_summary(self, instance_id: str, value: bytes) -> None:
@@ -254,6 +267,14 @@ class Plugin:
         for name, value in metric_values(status if status is not None else self.status()):
             orthanc.SetMetricsValue(name, value, orthanc.MetricsType.DEFAULT)
 
+    def serve_document(self, output: Any, uri: str, **request: Any) -> None:
+        """The PDF of an instance, with the headers the cross-origin isolated viewer needs to embed it."""
+        document = OrthancInstanceStore().pdf(request["groups"][0])
+        if document is None:
+            send_status(output, 404, "Unknown instance, or not an encapsulated PDF")
+            return
+        send(output, document_response(document))
+
     def on_stored_instance(self, instance: Any, instance_id: str) -> None:
         # Never call the REST API here: it can deadlock. Hand the work over.
         assert self.worker is not None
@@ -358,6 +379,7 @@ def initialize() -> Plugin | None:
         plugin.backfill = Backfill(cache, store, store.all_studies)
 
     orthanc.RegisterRestCallback(STUDY_ROUTE, rest_route(plugin.serve_study))
+    orthanc.RegisterRestCallback(DOCUMENT_ROUTE, rest_route(plugin.serve_document))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
     # Before the viewer route: of two matching routes, the one registered first answers.
     orthanc.RegisterRestCallback("/ohif/api/status", rest_route(plugin.serve_status))

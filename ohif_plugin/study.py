@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ohif_plugin.extensions import instance_fields
+from ohif_plugin import frames, media
+from ohif_plugin.derived import DERIVED_OBJECTS
+from ohif_plugin.extensions import instance_fields, section_value
 from ohif_plugin.naturalize import bulk_data_url
 from ohif_plugin.summary import Summary
 from ohif_plugin.tags import Level, tags_at
@@ -58,6 +60,22 @@ def _extension_fields(member: InstanceSummary, query: str) -> dict[str, Any]:
     return resolved
 
 
+def frame_url(instance_id: str, frame: int, query: str = "") -> str:
+    """Frame ``frame`` (from 1) of the instance; the parameter comes last, as cornerstone cuts the URL there."""
+    url = instance_url(instance_id, query)
+    return f"{url}{'&' if query else '?'}frame={frame}"
+
+
+def video_url(instance_id: str, query: str = "") -> str:
+    """The encapsulated video stream (an MP4 file, say), for the viewer's ``<video src>``."""
+    return with_query(f"../instances/{instance_id}/frames/0/raw", query)
+
+
+def document_url(instance_id: str, query: str = "") -> str:
+    """The encapsulated PDF, served with the headers that let the isolated viewer page embed it."""
+    return with_query(f"../instances/{instance_id}/ohif-pdf", query)
+
+
 def assemble_study(instances: Iterable[InstanceSummary], query: str = "") -> dict[str, Any]:
     """The ohif-dicom-json answer: studies by StudyInstanceUID, series sorted by UID.
 
@@ -102,4 +120,32 @@ def _series(members: list[InstanceSummary], query: str) -> dict[str, Any]:
         }
         for member in members
     ]
+
+
+    series["instances"] = [entry for member in members for entry in instance_entries(member, query)]
     return series
+
+
+def instance_entries(member: InstanceSummary, query: str = "") -> list[dict[str, Any]]:
+    """The entries of one instance: one per frame of a multi-frame image, else one.
+
+    A video gets a URL the browser plays; a PDF, the URL of its document
+    (see :mod:`ohif_plugin.media`); a multi-frame image, one URL per frame
+    (see :mod:`ohif_plugin.frames`).
+    """
+    instance_id = member.instance_id
+    metadata = _named(member.summary, INSTANCE_FIELDS) | _extension_fields(member, query)
+    if media.is_video(metadata):
+        return [{"metadata": metadata, "url": video_url(instance_id, query)}]
+    if media.is_pdf(metadata):
+        metadata = media.document_metadata(metadata, document_url(instance_id, query))
+    count = frames.number_of_frames(metadata)
+    # A segmentation's frames are not images to scroll: OHIF reads them from the one entry.
+    if count == 1 or metadata.get("SOPClassUID") in DERIVED_OBJECTS:
+        return [{"metadata": metadata, "url": instance_url(instance_id, query)}]
+    # OHIF keeps the first entry of an instance only: the functional groups go there, once.
+    first = metadata | frames.functional_groups(section_value(member.summary, frames.FRAMES_KEY))
+    return [
+        {"metadata": first if frame == 1 else metadata, "url": frame_url(instance_id, frame, query)}
+        for frame in range(1, count + 1)
+    ]

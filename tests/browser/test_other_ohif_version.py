@@ -11,7 +11,9 @@ import pytest
 from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
+from tests import media_factory as media
 from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
+from tests.browser.media_checks import scroll_frames
 from tests.orthanc_server import REPOSITORY, OrthancServer
 
 OHIF_VERSION = "3.12.10"
@@ -76,3 +78,13 @@ def test_jpeg2000_is_decoded_by_the_workers(orthanc_other: OrthancServer, page: 
     study_id = upload_study(orthanc_other, [factory.bundled_test_file("JPEG2000.dcm")])
     viewer = open_viewer_from_explorer(page, orthanc_other, study_id)
     assert max(wait_until_drawn(viewer)) > DRAWN
+
+
+def test_scrolling_an_enhanced_mr_shows_its_other_frames(orthanc_other: OrthancServer, page: Page) -> None:
+    """One entry per frame, functional groups on the first: this release reads them the same way."""
+    ds = media.enhanced_instance(factory.StudySpec(patient_name="Other^Frames"), frames=20, size=64)
+    study_id = upload_study(orthanc_other, [factory.to_bytes(ds)])
+    viewer = open_viewer_from_explorer(page, orthanc_other, study_id)
+    assert max(wait_until_drawn(viewer)) > DRAWN
+    rows = [row for row, _ in scroll_frames(viewer, steps=3)]
+    assert rows == sorted(rows) and len(set(rows)) == 4, rows

@@ -9,7 +9,15 @@ import requests
 from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
+from tests import media_factory as media
 from tests.browser.conftest import DRAWN, upload_study, wait_until_drawn
+from tests.browser.media_checks import (
+    BLUE_RECTANGLE,
+    PDF_OBJECT,
+    digest_of,
+    fetched_digest,
+    wait_for_blue_rectangle,
+)
 from tests.nginx import Nginx
 from tests.orthanc_server import OrthancServer
 
@@ -86,3 +94,16 @@ def test_jpeg2000_through_the_proxy_is_decoded_by_the_workers(
     assert max(wait_until_drawn(viewer)) > DRAWN
     assert worker_urls, "no decoder WebAssembly was loaded"
     assert all(url.startswith(proxy.url + PREFIX + "ohif/") for url in worker_urls), worker_urls
+
+
+def test_a_pdf_through_the_proxy_is_shown(orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page) -> None:
+    """The document URL is relative to the viewer page, so it goes through the prefix too."""
+    document = media.minimal_pdf("Behind a proxy")
+    ds = media.encapsulated_pdf(factory.StudySpec(patient_name="Proxy^Pdf"), document)
+    study_id = upload_study(orthanc_behind_proxy, [factory.to_bytes(ds)])
+    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    viewer.wait_for_selector(f"{PDF_OBJECT}[data]", state="attached", timeout=90_000)
+    url = viewer.eval_on_selector(PDF_OBJECT, "element => element.data")
+    assert url.startswith(f"{proxy.url}{PREFIX}instances/"), url
+    assert fetched_digest(viewer, url) == digest_of(document)
+    assert wait_for_blue_rectangle(viewer) > BLUE_RECTANGLE
