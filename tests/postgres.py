@@ -9,8 +9,8 @@ PostgreSQL refuses to run as root. When the tests run as root, every server
 command runs as an unprivileged user (``postgres`` if the Debian package
 created it, else ``nobody``) through ``runuser``, and the folder is given to
 that user. This is also why the folder is made by :func:`tempfile.mkdtemp`
-under ``/tmp``, not under pytest's ``tmp_path``: root's pytest folders are
-private (mode 0700), so the unprivileged user could not enter them.
+directly in ``/tmp`` then, not under pytest's ``tmp_path`` (or ``$TMPDIR``):
+root's pytest folders are private (mode 0700), so that user could not enter them.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class PostgresCluster:
     def __init__(self) -> None:
         self.binaries = postgres_binaries()
         self.user = unprivileged_user()
-        self.folder = Path(tempfile.mkdtemp(prefix="ohif-postgres-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="ohif-postgres-", dir="/tmp" if self.user else None))
         self.data = self.folder / "data"
         self.socket_folder = self.folder / "socket"
         self.log_path = self.folder / "postgres.log"

@@ -10,6 +10,7 @@ the database itself and in the shared storage folder.
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -215,50 +216,101 @@ def test_concurrent_uploads_to_both_servers(shared_index: SharedIndexFactory) ->
     assert all(revision(a, instance_id) == 0 for instance_id in uploaded.files)
 
 
+@dataclass(frozen=True)
+class View:
+    """One answer of GET /studies/{id}/ohif-dicom-json."""
+
+    status: int
+    sop_instance_uids: frozenset[str]
+    midway: bool
+    """Asked while the work waited at its checkpoint."""
+
+
+def views_while(viewer: OrthancServer, study_id: str, work: Callable[[Callable[[], None]], None]) -> list[View]:
+    """Ask ``viewer`` for the study again and again while ``work`` runs on another thread.
+
+    ``work`` gets a ``checkpoint`` to call once, midway: it returns when a view
+    asked after that call has been answered, so that one view surely sees the
+    work half done, whatever the timing. Exceptions of ``work`` are raised here.
+    """
+    paused = threading.Event()
+    viewed = threading.Event()
+
+    def checkpoint() -> None:
+        paused.set()
+        viewed.wait(60)
+
+    views = []
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(work, checkpoint)
+        try:
+            while not done.done():
+                midway = paused.is_set() and not viewed.is_set()
+                answer = viewer.study_json(study_id)
+                uids = sop_instance_uids(answer.json()) if answer.status_code == 200 else set()
+                views.append(View(answer.status_code, frozenset(uids), midway))
+                if midway:
+                    viewed.set()
+        finally:
+            viewed.set()
+        done.result()
+    return views
+
+
 def test_study_viewed_on_b_while_a_ingests_shows_every_instance(shared_index: SharedIndexFactory) -> None:
     index = shared_index()
     a, b = index.servers
     spec = factory.StudySpec(patient_name="Growing^Study")
     files = series_files(spec, 60, 1) + series_files(spec, 60, 2)
+    uids = [sop_instance_uid(data) for data in files]
     uploaded = Uploaded()
     uploaded.add(str(a.upload_ok(files[0])["ID"]), files[0])
     study_id = a.study_of(next(iter(uploaded.files)))
-    pause_after = len(files) // 2
-    paused = threading.Event()
-    viewed_while_paused = threading.Event()
-    done = threading.Event()
+    half = len(files) // 2
 
-    def ingest() -> None:
-        try:
-            for data in files[1:]:
-                uploaded.add(str(a.upload_ok(data)["ID"]), data)
-                if len(uploaded.files) == pause_after:
-                    # Wait for one view of the half-uploaded study, so that one surely exists.
-                    paused.set()
-                    viewed_while_paused.wait(60)
-        finally:
-            done.set()
+    def ingest(checkpoint: Callable[[], None]) -> None:
+        for position, data in enumerate(files[1:], start=2):
+            uploaded.add(str(a.upload_ok(data)["ID"]), data)
+            if position == half:
+                checkpoint()
 
-    counts: list[int] = []
-    uploader = threading.Thread(target=ingest)
-    uploader.start()
-    try:
-        while not done.is_set():
-            during_pause = paused.is_set()
-            answer = b.study_json(study_id)
-            assert answer.status_code == 200, answer.text
-            counts.append(study_instance_count(answer.json()))
-            if during_pause:
-                viewed_while_paused.set()
-    finally:
-        viewed_while_paused.set()
-        uploader.join()
-
-    assert len(uploaded.files) == len(files)
-    assert pause_after in counts
-    assert counts == sorted(counts), "an instance disappeared from a later view"
-    assert sop_instance_uids(b.study_json(study_id).json()) == {sop_instance_uid(data) for data in files}
+    views = views_while(b, study_id, ingest)
+    assert all(view.status == 200 for view in views)
+    assert [view.sop_instance_uids for view in views if view.midway] == [frozenset(uids[:half])]
+    for earlier, later in itertools.pairwise(views):
+        assert earlier.sop_instance_uids <= later.sop_instance_uids, "an instance disappeared from a later view"
+    assert sop_instance_uids(b.study_json(study_id).json()) == set(uids)
     assert_consistent(index, uploaded)
+
+
+def test_study_viewed_on_b_while_a_deletes_it(shared_index: SharedIndexFactory) -> None:
+    index = shared_index()
+    a, b = index.servers
+    files = series_files(factory.StudySpec(patient_name="Shrinking^Study"), 60, 1)
+    uids = [sop_instance_uid(data) for data in files]
+    ids = a.upload_all(files)
+    a.wait_for_metadata(ids)
+    study_id = a.study_of(ids[0])
+    half = len(ids) // 2
+
+    def delete(checkpoint: Callable[[], None]) -> None:
+        for position, instance_id in enumerate(ids, start=1):
+            a.session.delete(f"{a.url}/instances/{instance_id}", timeout=30).raise_for_status()
+            if position == half:
+                checkpoint()
+
+    views = views_while(b, study_id, delete)
+    # Each view is the study as it was at some moment: what was not yet deleted, or gone.
+    assert {view.status for view in views} <= {200, 404}
+    assert [view.sop_instance_uids for view in views if view.midway] == [frozenset(uids[half:])]
+    for earlier, later in itertools.pairwise(views):
+        assert later.sop_instance_uids <= earlier.sop_instance_uids, "a deleted instance came back"
+    for server in index.servers:
+        assert server.study_json(study_id).status_code == 404
+        assert server.get("/statistics").json()["CountInstances"] == 0
+    assert index.sql("SELECT COUNT(*) FROM Resources").strip() == "0"
+    assert index.sql("SELECT COUNT(*) FROM Metadata").strip() == "0"
+    assert [path for path in index.storage.rglob("*") if path.is_file()] == []
 
 
 def test_the_same_instance_sent_to_both_servers_at_once_is_stored_once(shared_index: SharedIndexFactory) -> None:
