@@ -181,13 +181,16 @@ def test_summaries_preloaded_by_a_are_served_by_b_without_recomputing(shared_ind
     # The revision check sees a rewrite: B writing a summary again (same value) is revision 1, on A too.
     b.put_metadata(ids[0], written_by_a[ids[0]])
     assert revision(a, ids[0]) == 1
-    # And a summary B computes (here: one A lost) is then served by A as it is.
+    # And a summary B computes (here: one A lost) is then served by A as it is, not rewritten.
     answer = a.session.delete(f"{a.url}/instances/{ids[1]}/metadata/4202", timeout=30)
     assert answer.status_code == 200
     assert b.study_json(study_id).status_code == 200
     recomputed_by_b = a.metadata(ids[1])
     assert recomputed_by_b is not None
     assert decode_summary(recomputed_by_b) == summarize_dicom(files[1])
+    assert a.study_json(study_id).status_code == 200
+    assert a.metadata(ids[1]) == recomputed_by_b
+    assert revision(a, ids[1]) == 0
 
 
 def test_concurrent_uploads_to_both_servers(shared_index: SharedIndexFactory) -> None:
