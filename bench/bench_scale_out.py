@@ -109,8 +109,20 @@ def started(*servers: OrthancServer) -> Iterator[None]:
             server.stop()
 
 
-def measure(files: list[bytes], requests_count: int, workdir: Path) -> list[Timing]:
+def versions(server: OrthancServer, postgres: PostgresCluster) -> str:
+    orthanc = server.get("/system").json()["Version"]
+    index_plugin = server.get("/plugins/postgresql-index").json()["Version"]
+    database = postgres.sql("SHOW server_version", "postgres").strip()
+    return f"Orthanc {orthanc}, PostgreSQL index plugin {index_plugin}, PostgreSQL {database}"
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[str]) -> list[Timing]:
     timings = []
+    notes.append(f"load average at the start: {load_average()}")
     single = OrthancServer(workdir / "sqlite")
     with started(single):
         log("SQLite: uploading")
@@ -125,6 +137,7 @@ def measure(files: list[bytes], requests_count: int, workdir: Path) -> list[Timi
         a = OrthancServer(workdir / "a", **options)
         b = OrthancServer(workdir / "b", **options)
         with started(a, b):
+            notes.append(versions(a, postgres))
             log("PostgreSQL: uploading through A")
             upload = upload_all(a.url, files, CLIENTS)
             wait_for_summaries(b.url, upload.instance_ids)
@@ -134,10 +147,11 @@ def measure(files: list[bytes], requests_count: int, workdir: Path) -> list[Timi
             measured = time_study_json(a, upload.study_id, len(files), requests_count, postgres)
             timings.append(Timing("PostgreSQL, server A (which ingested)", *measured,
                                   metadata_cost(a, upload.instance_ids)))
+    notes.append(f"load average at the end: {load_average()}")
     return timings
 
 
-def report(timings: list[Timing], instances: int, requests_count: int) -> str:
+def report(timings: list[Timing], instances: int, requests_count: int, notes: list[str]) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"## {now}: scale-out, study JSON on a second server ({instances} instances, "
@@ -146,7 +160,12 @@ def report(timings: list[Timing], instances: int, requests_count: int) -> str:
         "`.venv/bin/python -m bench.bench_scale_out`: the same synthetic CT study (64×64), uploaded by "
         f"{CLIENTS} clients, every summary stored before timing (Preload on the receiving server). "
         "PostgreSQL 15 on loopback (the test cluster of `tests/postgres.py`: fsync off, 1 index "
-        "connection per Orthanc), one shared storage folder.",
+        "connection per Orthanc), one shared storage folder. CPU columns are medians; "
+        "\"PostgreSQL CPU\" is the server and all its backends.",
+        "",
+        f"- nproc {len(os.sched_getaffinity(0))}; " + "; ".join(notes),
+        "- measured on a shared machine, while other engineers ran test suites and benchmarks: expect noise "
+        "in the wall times; the CPU times are steadier",
         "",
         "| Server answering GET /studies/{id}/ohif-dicom-json | Median s | Min s | Max s "
         "| Orthanc CPU s | PostgreSQL CPU s | GET metadata?expand from outside, ms |",
@@ -170,8 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     files = generate_files(arguments.instances)
     with tempfile.TemporaryDirectory(prefix="bench-scale-out-") as workdir:
-        timings = measure(files, arguments.requests, Path(workdir))
-    section = report(timings, arguments.instances, arguments.requests)
+        notes: list[str] = []
+        timings = measure(files, arguments.requests, Path(workdir), notes)
+    section = report(timings, arguments.instances, arguments.requests, notes)
     print(section)
     if not arguments.no_output:
         append_report(arguments.output, section)
