@@ -1,5 +1,9 @@
 """A real nginx (Debian's nginx-light) on a free loopback port, as a reverse proxy in front of Orthanc.
 
+With several upstream servers it balances requests among them (round robin),
+as in front of Orthanc servers that share one index; the access log says
+which server answered each request.
+
 Everything nginx writes (pid, logs, temporary files) stays in the given folder,
 so it runs as any user and next to other instances.
 """
@@ -10,6 +14,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.orthanc_server import free_port
@@ -27,19 +32,24 @@ events {{
 }}
 
 http {{
-    access_log {folder}/access.log;
+    log_format upstream '$status|$upstream_addr|$request_uri';
+    access_log {folder}/access.log upstream;
     client_body_temp_path {folder}/client_body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 
+    upstream orthanc {{
+{servers}
+    }}
+
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
 
         location {prefix} {{
-            proxy_pass {upstream}/;
+            proxy_pass http://orthanc/;
             proxy_http_version 1.1;
             proxy_set_header Host $host:$server_port;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -54,10 +64,15 @@ http {{
 
 
 class Nginx:
-    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager)."""
+    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager).
 
-    def __init__(self, folder: Path, *, prefix: str, upstream: str) -> None:
+    ``upstream`` is one ``http://host:port`` URL, or several to balance among.
+    """
+
+    def __init__(self, folder: Path, *, prefix: str, upstream: str | Sequence[str]) -> None:
         assert prefix.startswith("/") and prefix.endswith("/"), prefix
+        upstreams = [upstream] if isinstance(upstream, str) else list(upstream)
+        assert upstreams and all(url.startswith("http://") for url in upstreams), upstreams
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -65,9 +80,27 @@ class Nginx:
         self.prefix = prefix
         self.config_path = folder / "nginx.conf"
         self.config_path.write_text(
-            CONFIGURATION.format(folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"))
+            CONFIGURATION.format(
+                folder=folder,
+                port=self.port,
+                prefix=prefix,
+                servers="\n".join(f"        server {url.removeprefix('http://').rstrip('/')};" for url in upstreams),
+            )
         )
         self.process: subprocess.Popen[bytes] | None = None
+
+    def answered_by(self) -> list[tuple[int, str, str]]:
+        """(status, upstream host:port, request URI) of each request so far, from the access log.
+
+        The upstream is a list ("a, b") when nginx tried a second server after an error.
+        """
+        path = self.folder / "access.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        entries = []
+        for line in lines:
+            status, upstream, uri = line.split("|", 2)
+            entries.append((int(status), upstream, uri))
+        return entries
 
     def log_tail(self, lines: int = 30) -> str:
         texts = []
