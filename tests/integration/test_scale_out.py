@@ -89,10 +89,6 @@ def revision(server: OrthancServer, instance_id: str) -> int:
     return int(answer.headers["ETag"].strip('"').split("-")[0])
 
 
-def study_instance_count(answer: dict[str, Any]) -> int:
-    return sum(len(series["instances"]) for study in answer["studies"] for series in study["series"])
-
-
 def sop_instance_uids(answer: dict[str, Any]) -> set[str]:
     return {
         instance["metadata"]["SOPInstanceUID"]
