@@ -1,9 +1,5 @@
 """A real nginx (Debian's nginx-light) on a free loopback port, as a reverse proxy in front of Orthanc.
 
-With several upstream servers it balances requests among them (round robin),
-as in front of Orthanc servers that share one index; the access log says
-which server answered each request.
-
 Everything nginx writes (pid, logs, temporary files) stays in the given folder,
 so it runs as any user and next to other instances.
 """
@@ -14,7 +10,6 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from tests.orthanc_server import free_port
@@ -32,24 +27,19 @@ events {{
 }}
 
 http {{
-    log_format upstream '$status|$upstream_addr|$request_uri';
-    access_log {folder}/access.log upstream;
+    access_log {folder}/access.log;
     client_body_temp_path {folder}/client_body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 
-    upstream orthanc {{
-{servers}
-    }}
-
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
 
         location {prefix} {{
-            proxy_pass http://orthanc/;
+            proxy_pass {upstream}/;
             proxy_http_version 1.1;
             proxy_set_header Host $host:$server_port;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -64,15 +54,10 @@ http {{
 
 
 class Nginx:
-    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager).
+    """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager)."""
 
-    ``upstream`` is one ``http://host:port`` URL, or several to balance among.
-    """
-
-    def __init__(self, folder: Path, *, prefix: str, upstream: str | Sequence[str]) -> None:
+    def __init__(self, folder: Path, *, prefix: str, upstream: str) -> None:
         assert prefix.startswith("/") and prefix.endswith("/"), prefix
-        upstreams = [upstream] if isinstance(upstream, str) else list(upstream)
-        assert upstreams and all(url.startswith("http://") for url in upstreams), upstreams
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -80,27 +65,9 @@ class Nginx:
         self.prefix = prefix
         self.config_path = folder / "nginx.conf"
         self.config_path.write_text(
-            CONFIGURATION.format(
-                folder=folder,
-                port=self.port,
-                prefix=prefix,
-                servers="\n".join(f"        server {url.removeprefix('http://').rstrip('/')};" for url in upstreams),
-            )
+            CONFIGURATION.format(folder=folder, port=self.port, prefix=prefix, upstream=upstream.rstrip("/"))
         )
         self.process: subprocess.Popen[bytes] | None = None
-
-    def answered_by(self) -> list[tuple[int, str, str]]:
-        """(status, upstream host:port, request URI) of each request so far, from the access log.
-
-        The upstream is a list ("a, b") when nginx tried a second server after an error.
-        """
-        path = self.folder / "access.log"
-        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
-        entries = []
-        for line in lines:
-            status, upstream, uri = line.split("|", 2)
-            entries.append((int(status), upstream, uri))
-        return entries
 
     def log_tail(self, lines: int = 30) -> str:
         texts = []
@@ -147,3 +114,41 @@ class Nginx:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class BalancingNginx(Nginx):
+    """nginx balancing every request among several servers (round robin), as in front of Orthanc
+    servers that share one index; its access log says which server answered each request.
+    """
+
+    UPSTREAM_NAME = "balanced_servers"
+
+    def __init__(self, folder: Path, *, upstreams: list[str]) -> None:
+        assert upstreams and all(url.startswith("http://") for url in upstreams), upstreams
+        super().__init__(folder, prefix="/", upstream=f"http://{self.UPSTREAM_NAME}")
+        servers = "".join(f"        server {url.removeprefix('http://').rstrip('/')};\n" for url in upstreams)
+        replacements = {
+            # The server group and a log format naming the server, in the http block.
+            "\n    server {": f"\n    upstream {self.UPSTREAM_NAME} {{\n{servers}    }}\n\n    server {{",
+            f"access_log {folder}/access.log;":
+                "log_format upstream '$status|$upstream_addr|$request_uri';\n"
+                f"    access_log {folder}/access.log upstream;",
+        }
+        text = self.config_path.read_text()
+        for old, new in replacements.items():
+            assert text.count(old) == 1, f"the nginx configuration no longer has {old!r}"
+            text = text.replace(old, new)
+        self.config_path.write_text(text)
+
+    def answered_by(self) -> list[tuple[int, str, str]]:
+        """(status, upstream host:port, request URI) of each request so far.
+
+        The upstream is a list ("a, b") when nginx tried a second server after an error.
+        """
+        path = self.folder / "access.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        entries = []
+        for line in lines:
+            status, upstream, uri = line.split("|", 2)
+            entries.append((int(status), upstream, uri))
+        return entries

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
 from tests.browser.conftest import DRAWN, upload_study, wait_until_drawn
-from tests.nginx import Nginx
+from tests.nginx import BalancingNginx
 from tests.orthanc_server import OrthancServer
 from tests.postgres import PostgresCluster
 
@@ -34,8 +34,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancS
 
 
 @pytest.fixture(scope="module")
-def balancer(tmp_path_factory: pytest.TempPathFactory, servers: tuple[OrthancServer, OrthancServer]) -> Iterator[Nginx]:
-    nginx = Nginx(tmp_path_factory.mktemp("balancer"), prefix="/", upstream=[server.url for server in servers])
+def balancer(
+    tmp_path_factory: pytest.TempPathFactory, servers: tuple[OrthancServer, OrthancServer]
+) -> Iterator[BalancingNginx]:
+    nginx = BalancingNginx(tmp_path_factory.mktemp("balancer"), upstreams=[server.url for server in servers])
     nginx.start()
     yield nginx
     nginx.stop()
@@ -46,7 +48,7 @@ def address(server: OrthancServer) -> str:
 
 
 def test_the_viewer_draws_a_study_served_by_both_servers(
-    servers: tuple[OrthancServer, OrthancServer], balancer: Nginx, page: Page
+    servers: tuple[OrthancServer, OrthancServer], balancer: BalancingNginx, page: Page
 ) -> None:
     a, b = servers
     spec = factory.StudySpec(patient_name="Load^Balanced")
