@@ -154,3 +154,41 @@ class Nginx:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class BalancingNginx(Nginx):
+    """nginx balancing every request among several servers (round robin), as in front of Orthanc
+    servers that share one index; its access log says which server answered each request.
+    """
+
+    UPSTREAM_NAME = "balanced_servers"
+
+    def __init__(self, folder: Path, *, upstreams: list[str]) -> None:
+        assert upstreams and all(url.startswith("http://") for url in upstreams), upstreams
+        super().__init__(folder, prefix="/", upstream=f"http://{self.UPSTREAM_NAME}")
+        servers = "".join(f"        server {url.removeprefix('http://').rstrip('/')};\n" for url in upstreams)
+        replacements = {
+            # The server group and a log format naming the server, in the http block.
+            "\n    server {": f"\n    upstream {self.UPSTREAM_NAME} {{\n{servers}    }}\n\n    server {{",
+            f"access_log {folder}/access.log;":
+                "log_format upstream '$status|$upstream_addr|$request_uri';\n"
+                f"    access_log {folder}/access.log upstream;",
+        }
+        text = self.config_path.read_text()
+        for old, new in replacements.items():
+            assert text.count(old) == 1, f"the nginx configuration no longer has {old!r}"
+            text = text.replace(old, new)
+        self.config_path.write_text(text)
+
+    def answered_by(self) -> list[tuple[int, str, str]]:
+        """(status, upstream host:port, request URI) of each request so far.
+
+        The upstream is a list ("a, b") when nginx tried a second server after an error.
+        """
+        path = self.folder / "access.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        entries = []
+        for line in lines:
+            status, upstream, uri = line.split("|", 2)
+            entries.append((int(status), upstream, uri))
+        return entries
