@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,8 @@ try:
         parse_settings,
         unknown_keys,
     )
-    from ohif_plugin.preload import PreloadItem, PreloadWorker
+    from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
+    from ohif_plugin.preload import PreloadItem, PreloadWorker, delay_from_environment
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
@@ -74,7 +76,13 @@ def _is_unknown(error: Exception) -> bool:
 
 
 class OrthancInstanceStore:
-    """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API."""
+    """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API.
+
+    ``own_http`` replaces a summary where the internal API cannot ("CheckRevisions": true).
+    """
+
+    def __init__(self, own_http: OwnHttpApi | None) -> None:
+        self.own_http = own_http
 
     def study_instances(self, study_id: str) -> list[str] | None:
         if not ORTHANC_ID.fullmatch(study_id):
@@ -111,7 +119,12 @@ class OrthancInstanceStore:
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 raise InstanceGone(instance_id) from None
-            raise
+            if _error_code(error) != orthanc.ErrorCode.REVISION or self.own_http is None:
+                raise
+            try:  # replacing needs If-Match, which only the HTTP server takes
+                self.own_http.replace_metadata(f"/instances/{instance_id}", METADATA_KEY, value)
+            except InstanceMissing:
+                raise InstanceGone(instance_id) from None
 
 
 RestHandler = Callable[..., None]
@@ -258,7 +271,8 @@ def initialize() -> Plugin | None:
     for key in unknown_keys(configuration):
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
-    cache = SummaryCache(OrthancInstanceStore())
+    own_http = OwnHttpApi.from_configuration(configuration, orthanc.GenerateRestApiAuthorizationToken())
+    cache = SummaryCache(OrthancInstanceStore(own_http))
     worker = None
     if settings.preloads:
         worker = PreloadWorker(
@@ -268,6 +282,7 @@ def initialize() -> Plugin | None:
                 item.instance_id,
                 error,
             ),
+            delay=delay_from_environment(os.environ),
         )
         worker.start()
     viewer = None
