@@ -200,9 +200,13 @@ def put_with_revision(server: OrthancServer, instance_id: str, value: bytes) -> 
     server.session.put(url, data=value, headers=headers, timeout=30).raise_for_status()
 
 
+@pytest.mark.parametrize("credentials", [None, ("alice", "secret")], ids=["open", "authentication"])
 @pytest.mark.parametrize("preload", [True, False], ids=["preload", "first-display"])
-def test_with_check_revisions_summaries_are_stored_and_replaced(make_server: ServerFactory, preload: bool) -> None:
-    server = make_server(ohif={"Preload": preload}, configuration={"CheckRevisions": True})
+def test_with_check_revisions_summaries_are_stored_and_replaced(
+    make_server: ServerFactory, preload: bool, credentials: tuple[str, str] | None
+) -> None:
+    """A first store needs no revision; a replacement does, and the plugin gives it (see own_http.py)."""
+    server = make_server(ohif={"Preload": preload}, configuration={"CheckRevisions": True}, credentials=credentials)
     spec = factory.StudySpec(patient_name="Revision^Checked")
     ids = server.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 6, size=8)])
     study_id = server.study_of(ids[0])
