@@ -239,3 +239,27 @@ def test_with_check_revisions_summaries_are_stored_and_replaced(
             assert summary["0010,0010"] == "Revision^Checked"
             assert summary["0028,0030"] == [0.5, 0.5]
     assert not plugin_errors(server), plugin_errors(server)
+
+
+def test_with_check_revisions_concurrent_displays_replace_stale_summaries(make_server: ServerFactory) -> None:
+    """Six viewers open a study whose 30 summaries are all stale at once: all answer, all get replaced."""
+    server = make_server(configuration={"CheckRevisions": True})
+    spec = factory.StudySpec(patient_name="Revision^Concurrent")
+    ids = upload_concurrently(server, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 30, size=8)])
+    server.wait_for_metadata(ids)
+    for instance_id in ids:
+        put_with_revision(server, instance_id, encode_4202({"Version": 1, "0010,0010": "Old^Version"}))
+    url = f"{server.url}/studies/{server.study_of(ids[0])}/ohif-dicom-json"
+
+    def display(_: int) -> requests.Response:
+        return new_session().get(url, timeout=120)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(display, range(6)))
+    for answer in answers:
+        assert answer.status_code == 200
+        assert sorted(instances_of_answer(answer.json())) == sorted(ids)
+        assert answer.json()["studies"][0]["PatientName"] == "Revision^Concurrent"
+    for instance_id in ids:
+        assert decode_4202(server.metadata(instance_id) or b"")["0010,0010"] == "Revision^Concurrent"
+    assert not plugin_errors(server), plugin_errors(server)
