@@ -72,8 +72,9 @@ INSTANCES_PER_STUDY = 1000
 def test_sigkill_with_a_full_preload_queue_loses_nothing(
     make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The worker is faster than ingestion here: slow it (0.1 s an instance) so that the queue fills.
-    monkeypatch.setenv(PRELOAD_DELAY_VARIABLE, "0.1")
+    # The worker is faster than ingestion here: slow it (1 s an instance) so that the queue fills
+    # however slowly the machine ingests (even at 50 instances/s the worker takes only 220 meanwhile).
+    monkeypatch.setenv(PRELOAD_DELAY_VARIABLE, "1")
     server = make_server("killed")
     specs = [factory.StudySpec(patient_name=f"Killed^{number}") for number in range(STUDIES)]
     files = [
