@@ -69,7 +69,12 @@ class SummaryCache:
                 return summary
             logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
         summary = summarize_dicom(self._store.read_dicom(instance_id))
-        self._store.store_summary(instance_id, encode_summary(summary))
+        try:
+            self._store.store_summary(instance_id, encode_summary(summary))
+        except InstanceGone:
+            raise
+        except Exception as error:  # the instance is still shown; its summary is stored another time
+            logger.warning("Instance %s: summary computed but not stored (%s)", instance_id, error)
         self.counters.computed += 1
         return summary
 

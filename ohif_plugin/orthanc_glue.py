@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -39,7 +40,8 @@ try:
         requested_study_uids,
     )
     from ohif_plugin.media import document_response
-    from ohif_plugin.preload import PreloadItem, PreloadWorker
+    from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
+    from ohif_plugin.preload import PreloadItem, PreloadWorker, delay_from_environment
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
     from ohif_plugin.summary import METADATA_KEY, header_bytes
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
@@ -93,7 +95,13 @@ def _is_unknown(error: Exception) -> bool:
 
 
 class OrthancInstanceStore:
-    """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API."""
+    """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API.
+
+    ``own_http`` replaces a summary where the internal API cannot ("CheckRevisions": true).
+    """
+
+    def __init__(self, own_http: OwnHttpApi | None = None) -> None:
+        self.own_http = own_http
 
     def study_instances(self, study_id: str) -> list[str] | None:
         if not ORTHANC_ID.fullmatch(study_id):
@@ -141,7 +149,12 @@ class OrthancInstanceStore:
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 raise InstanceGone(instance_id) from None
-            raise
+            if _error_code(error) != orthanc.ErrorCode.REVISION or self.own_http is None:
+                raise
+            try:  # replacing needs If-Match, which only the HTTP server takes
+                self.own_http.replace_metadata(f"/instances/{instance_id}", METADATA_KEY, value)
+            except InstanceMissing:
+                raise InstanceGone(instance_id) from None
 
     def all_studies(self) -> list[str]:
         """Orthanc identifiers of every study, for the backfill."""
@@ -352,7 +365,8 @@ def initialize() -> Plugin | None:
     for key in unknown_keys(configuration):
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
-    store = OrthancInstanceStore()
+    own_http = OwnHttpApi.from_configuration(configuration, orthanc.GenerateRestApiAuthorizationToken())
+    store = OrthancInstanceStore(own_http)
     cache = SummaryCache(store)
     worker = None
     if settings.preloads:
@@ -363,6 +377,7 @@ def initialize() -> Plugin | None:
                 item.instance_id,
                 error,
             ),
+            delay=delay_from_environment(os.environ),
         )
         worker.start()
     viewer = None

@@ -10,10 +10,27 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 DEFAULT_CAPACITY = 10_000
+
+DELAY_VARIABLE = "OHIF_PLUGIN_TEST_PRELOAD_DELAY"
+"""Undocumented, for the fault tests only: seconds the worker waits before each item.
+
+The worker outpaces ingestion, so without it no test can kill Orthanc while
+the queue is full. Unset (the default), the worker never waits.
+"""
+
+
+def delay_from_environment(environment: Mapping[str, str]) -> float:
+    """The test delay, 0 when unset or not a non-negative number."""
+    try:
+        delay = float(environment.get(DELAY_VARIABLE, "0"))
+    except ValueError:
+        return 0.0
+    return delay if 0 < delay <= 60 else 0.0
 
 
 @dataclass(frozen=True)
@@ -35,8 +52,10 @@ class PreloadWorker:
         handle: Callable[[PreloadItem], None],
         on_error: Callable[[PreloadItem, BaseException], None],
         capacity: int = DEFAULT_CAPACITY,
+        delay: float = 0.0,
     ) -> None:
         self._handle = handle
+        self._delay = delay
         self._on_error = on_error
         self._queue: queue.Queue[object] = queue.Queue(maxsize=capacity)
         self._thread = threading.Thread(target=self._run, name="ohif-preload", daemon=True)
@@ -88,6 +107,8 @@ class PreloadWorker:
                 if item is _STOP:
                     return
                 assert isinstance(item, PreloadItem)
+                if self._delay:
+                    time.sleep(self._delay)
                 try:
                     self._handle(item)
                 except Exception as error:  # never let the worker die

@@ -14,7 +14,7 @@ import pytest
 
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import OrthancServer, new_session
+from tests.orthanc_server import OrthancServer
 
 
 def decode_4202(value: bytes) -> dict[str, Any]:
@@ -199,16 +199,6 @@ def test_a_study_stored_before_the_plugin_is_served(make_server: ServerFactory, 
     assert answer.json()["studies"][0]["NumInstances"] == 3
     for instance_id, dataset in zip(ids, datasets, strict=True):
         assert decode_4202(with_plugin.metadata(instance_id) or b"") == factory.expected_ct_summary(spec, dataset)
-
-
-def test_access_control_applies_to_the_study_route(make_server: ServerFactory):
-    server = make_server(credentials=("alice", "secret"))
-    spec = factory.StudySpec()
-    instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(spec, 1)[0]))["ID"]
-    study_id = server.study_of(instance_id)
-    anonymous = new_session()
-    assert anonymous.get(f"{server.url}/studies/{study_id}/ohif-dicom-json").status_code == 401
-    assert server.study_json(study_id).status_code == 200
 
 
 def test_odd_instances_never_break_the_study_or_orthanc(orthanc):

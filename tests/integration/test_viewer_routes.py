@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
@@ -525,28 +524,6 @@ def test_paths_that_are_not_utf8_get_404_not_500(orthanc: OrthancServer) -> None
 
 
 # --- authentication -----------------------------------------------------------------------------
-
-
-def test_every_plugin_route_needs_the_credentials_when_authentication_is_on(make_server: ServerFactory) -> None:
-    server = make_server(credentials=("alice", "secret"))
-    instance = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1, size=8)[0]))
-    study_id = server.study_of(instance['ID'])
-    paths = [
-        "/ohif",
-        "/ohif/",
-        "/ohif/viewer",
-        "/ohif/app-config.js",
-        f"/ohif/{hashed_bundle_file()}",
-        f"/studies/{study_id}/ohif-dicom-json",
-    ]
-    for path in paths:
-        anonymous = requests.get(server.url + path, timeout=60)
-        assert anonymous.status_code == 401, path
-        assert "root:" not in anonymous.text and INDEX_MARKER not in anonymous.text
-        wrong = requests.get(server.url + path, auth=("alice", "wrong"), timeout=60)
-        assert wrong.status_code == 401, path
-        authenticated = requests.get(server.url + path, auth=("alice", "secret"), timeout=60)
-        assert authenticated.status_code == 200, path
 
 
 # --- what the administrator sees when something is missing --------------------------------------
