@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ohif_plugin.fast_header import summarize
 from ohif_plugin.preload import PreloadItem
 from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import (
@@ -17,7 +18,6 @@ from ohif_plugin.summary import (
     SummaryError,
     decode_summary,
     encode_summary,
-    summarize_dicom,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class SummaryCache:
                 self.counters.reused += 1
                 return summary
             logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
-        summary = summarize_dicom(self._store.read_dicom(instance_id))
+        summary = summarize(self._store.read_dicom(instance_id))
         self._store.store_summary(instance_id, encode_summary(summary))
         self.counters.computed += 1
         return summary
@@ -97,10 +97,10 @@ class SummaryCache:
     def preload(self, item: PreloadItem) -> None:
         """Compute and store the summary of a newly received instance."""
         try:
-            summary = summarize_dicom(item.header) if item.header is not None else None
+            summary = summarize(item.header) if item.header is not None else None
         except SummaryError:
             summary = None  # the header cut was wrong: read the whole file instead
         if summary is None:
-            summary = summarize_dicom(self._store.read_dicom(item.instance_id))
+            summary = summarize(self._store.read_dicom(item.instance_id))
         self._store.store_summary(item.instance_id, encode_summary(summary))
         self.counters.computed += 1

@@ -30,7 +30,7 @@ try:
         unknown_keys,
     )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
-    from ohif_plugin.summary import METADATA_KEY, header_bytes
+    from ohif_plugin.summary import METADATA_KEY
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
     MISSING_DEPENDENCY: ImportError | None = None
@@ -40,8 +40,6 @@ except ImportError as error:  # reported through Orthanc's log by initialize()
 logger = logging.getLogger("ohif_plugin")
 
 ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
-MAX_QUEUED_HEADER = 1024 * 1024
-"""Headers larger than this (say a big encapsulated PDF) are re-read by the worker."""
 
 
 class OrthancLogHandler(logging.Handler):
@@ -193,14 +191,15 @@ class Plugin:
             return
         output.AnswerBuffer(orjson.dumps(answer), "application/json")
 
-    def on_stored_instance(self, instance: Any, instance_id: str) -> None:
-        # Never call the REST API here: it can deadlock. Hand the work over.
+    def preload(self, instance_id: str) -> None:
+        """Queue a new instance for its summary, never blocking.
+
+        Fed by the on-change callback (NEW_INSTANCE), which orthanc-python runs
+        on its own thread: the on-stored-instance callback would make each
+        upload wait for the GIL. The worker reads the file itself.
+        """
         assert self.worker is not None
-        data = instance.GetInstanceData()
-        header: bytes | None = header_bytes(data) if instance.HasInstancePixelData() else data
-        if header is not None and len(header) > MAX_QUEUED_HEADER:
-            header = None
-        dropped = not self.worker.offer(PreloadItem(instance_id, header))
+        dropped = not self.worker.offer(PreloadItem(instance_id, None))
         if dropped and (self.worker.dropped in (1, 10, 100) or self.worker.dropped % 1000 == 0):
             logger.warning(
                 "Preload queue full: %d instance(s) will get their summary on first display",
@@ -208,6 +207,9 @@ class Plugin:
             )
 
     def on_change(self, change_type: int, level: int, resource_id: str) -> None:
+        if change_type == orthanc.ChangeType.NEW_INSTANCE and self.worker is not None:
+            self.preload(resource_id)
+            return
         dicom_web = self.settings.data_source is DataSource.DICOM_WEB
         if change_type == orthanc.ChangeType.ORTHANC_STARTED and dicom_web:
             self.check_dicomweb_plugin()
@@ -284,8 +286,6 @@ def initialize() -> Plugin | None:
     orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
     orthanc.RegisterRestCallback("/ohif/(.*)", rest_route(plugin.serve_viewer))
-    if worker is not None:
-        orthanc.RegisterOnStoredInstanceCallback(logged(plugin.on_stored_instance))
     orthanc.RegisterOnChangeCallback(logged(plugin.on_change))
     orthanc.ExtendOrthancExplorer(explorer_extension(settings))
     orthanc.SetDescription("OHIF viewer, served by Orthanc (Python plugin)")

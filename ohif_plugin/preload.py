@@ -8,12 +8,16 @@ is then computed on first display.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_CAPACITY = 10_000
+BACKGROUND_NICENESS = 19
+"""The worker's thread runs at the lowest CPU priority: ingestion and viewers come first."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class PreloadWorker:
         handle: Callable[[PreloadItem], None],
         on_error: Callable[[PreloadItem, BaseException], None],
         capacity: int = DEFAULT_CAPACITY,
+        niceness: int | None = BACKGROUND_NICENESS,
     ) -> None:
         self._handle = handle
         self._on_error = on_error
@@ -42,6 +47,7 @@ class PreloadWorker:
         self._thread = threading.Thread(target=self._run, name="ohif-preload", daemon=True)
         self._stopping = threading.Event()
         self.dropped = 0
+        self._niceness = niceness
 
     def start(self) -> None:
         self._thread.start()
@@ -82,6 +88,10 @@ class PreloadWorker:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
+        if self._niceness is not None:
+            # On Linux, a thread has its own nice value, set through its thread id.
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
             item = self._queue.get()
             try:

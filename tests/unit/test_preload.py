@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from ohif_plugin.preload import PreloadItem, PreloadWorker
+from ohif_plugin.preload import BACKGROUND_NICENESS, PreloadItem, PreloadWorker
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 
@@ -154,3 +155,22 @@ def test_stop_before_start_and_twice(workers: list[PreloadWorker]) -> None:
     assert worker.stop(timeout=1.0) is True
     assert worker.offer(_item(1)) is False
     assert recorder.handled == []
+
+
+def test_the_worker_runs_at_the_lowest_cpu_priority() -> None:
+    seen: list[int] = []
+    done = threading.Event()
+
+    def handle(item: PreloadItem) -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        done.set()
+
+    worker = PreloadWorker(handle, lambda item, error: None)
+    worker.start()
+    try:
+        assert worker.offer(_item(1))
+        assert done.wait(WAIT)
+    finally:
+        assert worker.stop(WAIT)
+    assert seen == [BACKGROUND_NICENESS]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != BACKGROUND_NICENESS  # only that thread
