@@ -80,6 +80,10 @@ class SummaryCache:
         instance_ids = self._store.study_instances(study_id)
         if instance_ids is None:
             return None
+        return self.assemble(instance_ids, query, study_id)
+
+    def assemble(self, instance_ids: list[str], query: str = "", study_id: str = "") -> dict[str, Any]:
+        """The ohif-dicom-json answer of these instances (see :meth:`study`)."""
         instances = []
         for instance_id in instance_ids:
             try:

@@ -30,6 +30,7 @@ try:
         unknown_keys,
     )
     from ohif_plugin.preload import PreloadItem, PreloadWorker
+    from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing, study_query
     from ohif_plugin.summary import METADATA_KEY
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
@@ -75,15 +76,33 @@ class OrthancInstanceStore:
     """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API."""
 
     def study_instances(self, study_id: str) -> list[str] | None:
+        listing = self.study_listing(study_id)
+        return None if listing is None else listing.instance_ids
+
+    def study_listing(self, study_id: str) -> StudyListing | None:
+        """The study's series and instances, from /studies/{id} then /series/{id}.
+
+        Five times cheaper than /studies/{id}/instances, which expands every
+        instance; the instances of a series come in the same order.
+        """
         if not ORTHANC_ID.fullmatch(study_id):
             return None
         try:
-            answer = orthanc.RestApiGet(f"/studies/{study_id}/instances")
+            study = orjson.loads(orthanc.RestApiGet(f"/studies/{study_id}"))
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 return None
             raise
-        return [instance["ID"] for instance in json.loads(answer)]
+        series = []
+        for series_id in study.get("Series", []):
+            try:
+                found = orjson.loads(orthanc.RestApiGet(f"/series/{series_id}"))
+            except orthanc.OrthancException as error:
+                if _is_unknown(error):
+                    continue  # deleted since the study was read
+                raise
+            series.append(SeriesListing(series_id, str(found.get("LastUpdate", "")), tuple(found.get("Instances", []))))
+        return StudyListing(study_id, str(study.get("LastUpdate", "")), tuple(series))
 
     def stored_summary(self, instance_id: str) -> bytes | None:
         try:
@@ -166,10 +185,16 @@ class Plugin:
     """What the plugin registered, kept together for the callbacks."""
 
     def __init__(
-        self, settings: Settings, cache: SummaryCache, worker: PreloadWorker | None, viewer: Viewer | None
+        self,
+        settings: Settings,
+        cache: SummaryCache,
+        worker: PreloadWorker | None,
+        viewer: Viewer | None,
+        answers: StudyAnswers,
     ) -> None:
         self.settings = settings
         self.cache = cache
+        self.answers = answers
         self.worker = worker
         self.viewer = viewer
         self.unavailable = "" if viewer is not None else "the OHIF bundle is missing"
@@ -181,15 +206,18 @@ class Plugin:
             send(output, Response(503, message.encode(), headers=dict(SECURITY_HEADERS)))
             return
         groups = request.get("groups") or [""]
-        send(output, self.viewer.answer(groups[0], request.get("headers", {}).get("if-none-match")))
+        headers = request.get("headers", {})
+        send(output, self.viewer.answer(groups[0], headers.get("if-none-match"), headers.get("accept-encoding")))
 
     def serve_study(self, output: Any, uri: str, **request: Any) -> None:
-        study_id = request["groups"][0]
-        answer = self.cache.study(study_id)
-        if answer is None:
-            send_status(output, 404, "Unknown study")
-            return
-        output.AnswerBuffer(orjson.dumps(answer), "application/json")
+        headers = request.get("headers", {})
+        answer = self.answers.answer(
+            request["groups"][0],
+            study_query(request.get("get") or {}),
+            headers.get("if-none-match"),
+            headers.get("accept-encoding"),
+        )
+        send(output, answer)
 
     def preload(self, instance_id: str) -> None:
         """Queue a new instance for its summary, never blocking.
@@ -260,7 +288,10 @@ def initialize() -> Plugin | None:
     for key in unknown_keys(configuration):
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
-    cache = SummaryCache(OrthancInstanceStore())
+    store = OrthancInstanceStore()
+    cache = SummaryCache(store)
+    compresses = configuration.get("HttpCompressionEnabled", True) is True  # Orthanc's default is true
+    answers = StudyAnswers(store.study_listing, cache.assemble, compresses)
     worker = None
     if settings.preloads:
         worker = PreloadWorker(
@@ -281,7 +312,7 @@ def initialize() -> Plugin | None:
             "The study JSON is served, the viewer is not.",
             settings.bundle_folder,
         )
-    plugin = Plugin(settings, cache, worker, viewer)
+    plugin = Plugin(settings, cache, worker, viewer, answers)
 
     orthanc.RegisterRestCallback("/studies/([^/]+)/ohif-dicom-json", rest_route(plugin.serve_study))
     orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
