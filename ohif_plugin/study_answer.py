@@ -68,8 +68,13 @@ class StudyListing:
 
 
 def study_query(arguments: Mapping[str, str]) -> str:
-    """The part of the request's query that goes to every instance URL (URL-encoded)."""
-    return urlencode([(name, arguments[name]) for name in FORWARDED_ARGUMENTS if name in arguments])
+    """The part of the request's query that goes to every instance URL.
+
+    Orthanc 1.10.1 passes GET arguments still URL-encoded: "%" is kept as it
+    is, anything else that a URL cannot hold is encoded.
+    """
+    forwarded = [(name, arguments[name]) for name in FORWARDED_ARGUMENTS if name in arguments]
+    return urlencode(forwarded, safe="%")
 
 
 def etag_of(listing: StudyListing, query: str) -> str:
