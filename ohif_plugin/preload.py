@@ -12,12 +12,17 @@ import contextlib
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_CAPACITY = 10_000
 BACKGROUND_NICENESS = 19
 """The worker's thread runs at the lowest CPU priority: ingestion and viewers come first."""
+QUIET_PERIOD = 0.05
+"""Seconds without a new offer before the worker starts: it stays out of the way of an upload..."""
+MAX_DEFERRAL = 5.0
+"""...but never leaves an item waiting longer than this, so continuous ingestion is preloaded too."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class PreloadWorker:
         on_error: Callable[[PreloadItem, BaseException], None],
         capacity: int = DEFAULT_CAPACITY,
         niceness: int | None = BACKGROUND_NICENESS,
+        quiet_period: float = QUIET_PERIOD,
+        max_deferral: float = MAX_DEFERRAL,
     ) -> None:
         self._handle = handle
         self._on_error = on_error
@@ -48,6 +55,9 @@ class PreloadWorker:
         self._stopping = threading.Event()
         self.dropped = 0
         self._niceness = niceness
+        self._quiet_period = quiet_period
+        self._max_deferral = max_deferral
+        self._last_offer = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -56,8 +66,9 @@ class PreloadWorker:
         """Queue an item without ever blocking; False if it was dropped."""
         if self._stopping.is_set():
             return False
+        self._last_offer = time.monotonic()
         try:
-            self._queue.put_nowait(item)
+            self._queue.put_nowait((item, self._last_offer))
             return True
         except queue.Full:
             self.dropped += 1
@@ -93,14 +104,27 @@ class PreloadWorker:
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
-            item = self._queue.get()
+            entry = self._queue.get()
             try:
-                if item is _STOP:
+                if entry is _STOP:
                     return
-                assert isinstance(item, PreloadItem)
+                assert isinstance(entry, tuple)
+                item, offered = entry
+                self._wait_for_quiet(offered)
+                if self._stopping.is_set():
+                    continue
                 try:
                     self._handle(item)
                 except Exception as error:  # never let the worker die
                     self._on_error(item, error)
             finally:
                 self._queue.task_done()
+
+    def _wait_for_quiet(self, offered: float) -> None:
+        """Wait while instances keep arriving, up to :data:`MAX_DEFERRAL` after this one was offered."""
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            quiet_for = now - self._last_offer
+            if quiet_for >= self._quiet_period or now - offered >= self._max_deferral:
+                return
+            self._stopping.wait(self._quiet_period - quiet_for)
