@@ -32,7 +32,7 @@ class InstanceStore(Protocol):
         """Orthanc identifiers of the study's instances, in Orthanc's order; None if unknown."""
 
     def stored_summary(self, instance_id: str) -> bytes | None:
-        """The metadata 4202 value, None if absent; raises InstanceGone."""
+        """The metadata 4202 value, None if absent (or if the instance is gone); may raise InstanceGone."""
 
     def read_dicom(self, instance_id: str) -> bytes:
         """The DICOM file; raises InstanceGone."""
