@@ -651,29 +651,38 @@ def profile_lines(profile: Profile) -> list[str]:
 
 INTRO = """# Benchmarks
 
-Measured on demand (not by CI), from the repository root:
+Measured on demand (not by CI), from the repository root. One command each:
 
-    .venv/bin/python -m bench.bench_core [--instances 2000] [--runs 5] [--output docs/benchmarks.md]
+| what | command |
+| --- | --- |
+| ingestion, ohif-dicom-json | `.venv/bin/python -m bench.bench_core --instances 2000 --runs 5` |
+| study-size curve | `.venv/bin/python -m bench.bench_curve --sizes 500,2000,10000 --runs 5` |
+| first viewer load | `.venv/bin/python -m bench.bench_viewer_load --runs 5` |
+| memory | `.venv/bin/python -m bench.bench_memory` |
 
-`--no-output` only prints the results; `--profile` also samples Orthanc's
-embedded interpreter with py-spy (`.venv/bin/pip install py-spy` first) while
-it preloads and while it answers `ohif-dicom-json`. `--help` lists the rest.
+`bench_core`, `bench_curve` and `bench_memory` append their results here
+(`--no-output` only prints them); `bench_viewer_load` prints a table to
+paste. `bench_core --profile` also samples Orthanc's embedded interpreter
+with py-spy (`.venv/bin/pip install py-spy` first). `--help` lists the rest.
 
-Each run starts fresh Orthanc servers with their own empty storage (SQLite):
-plain Orthanc without the Python plugin, the plugin with `Preload` on (the
-default) and the plugin with `Preload` off. Four HTTP clients upload the same
-pre-generated synthetic CT series (64×64, about 9 KB a file) to each. On the
-Preload server the script also waits until every instance has its metadata
-4202, and fetches `ohif-dicom-json` with every summary stored, next to Orthanc's
-own `/studies/{id}/instances?expand`; on the Preload-off server the first
-`ohif-dicom-json` computes and stores every summary. Figures are medians of the
-runs, with min and max. Servers run with `--verbose` (as
-`tests/orthanc_server.py` starts them) and Orthanc's default HTTP compression:
-the benchmark's client accepts gzip, as browsers do. "Orthanc CPU time" is the
-user + system time of the Orthanc process, less sensitive than wall time to
-other load on the machine. The "One request from outside" rows are sequential
-requests on one connection, to estimate what the plugin's per-instance REST
-calls cost; the pure-Python rows are the plugin's own code run in the
+Each `bench_core` run starts fresh Orthanc servers with their own empty
+storage (SQLite): plain Orthanc without the Python plugin, the plugin with
+`Preload` on (the default) and the plugin with `Preload` off. Four HTTP
+clients upload the same pre-generated synthetic CT series (64×64, about 9 KB
+a file) to each. On the Preload server the script also waits until every
+instance has its metadata 4202, and fetches `ohif-dicom-json` with every
+summary stored, next to Orthanc's own `/studies/{id}/instances?expand`; on
+the Preload-off server the first `ohif-dicom-json` computes and stores every
+summary. Requests for `ohif-dicom-json` send Chromium's `Accept-Encoding`
+(`gzip, deflate, br, zstd`); times run until the last byte is received
+(decoding is done after). A different `token=` gives a different answer and
+ETag, so "first request" figures are built anew, never served from memory.
+Figures are medians of the runs, with min and max. Servers run with
+`--verbose` (as `tests/orthanc_server.py` starts them) and Orthanc's default
+HTTP compression (on). "Orthanc CPU time" is the user + system time of the
+Orthanc process, less sensitive than wall time to other load on the machine.
+The "One request from outside" rows are sequential requests on one
+connection; the pure-Python rows are the plugin's own code run in the
 benchmark's interpreter (same Python version as the embedded one).
 
 The C++ reference figures were measured on the same kind of machine (2 cores,
