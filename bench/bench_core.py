@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,8 +45,10 @@ import orjson
 import requests
 
 from ohif_plugin import __version__ as PLUGIN_VERSION
+from ohif_plugin.compression import decompress
+from ohif_plugin.fast_header import fast_summary
 from ohif_plugin.study import InstanceSummary, assemble_study
-from ohif_plugin.summary import decode_summary, encode_summary, header_bytes, summarize_dicom
+from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
 from tests.orthanc_server import PYTHON_PLUGIN, OrthancServer
 
@@ -53,6 +56,9 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
 SUMMARY_TIMEOUT = 600.0
 """Seconds to wait for the preload worker to store every summary."""
+CHROMIUM_HEADERS = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+"""What Chromium sends on localhost and HTTPS (urllib3 decodes zstd with the zstandard package)."""
+NOT_MODIFIED_REQUESTS = 20
 PER_REQUEST_SAMPLE = 300
 """Instances used for the per-request costs measured from outside."""
 PYTHON_SAMPLE = 200
@@ -101,14 +107,18 @@ SERVER_FIGURES = (
     Figure("cpu.preload_summaries_ratio", "  same, relative to plain (same run)", "×", 2),
     Figure("cpu.no_preload", "Orthanc CPU time per instance, Preload off", "ms", 2),
     Figure("cpu.no_preload_ratio", "  same, relative to plain (same run)", "×", 2),
-    Figure("json.with_summaries", "ohif-dicom-json, all summaries stored", "s", 3),
+    Figure("json.with_summaries", "ohif-dicom-json, all summaries stored (first request, as Chromium asks)", "s", 3),
     Figure("json.with_summaries_cpu", "  Orthanc CPU time for it", "s", 3),
-    Figure("json.identity", "  same request without HTTP compression (Accept-Encoding: identity)", "s", 3),
+    Figure("json.with_summaries_ratio", "  same, relative to Orthanc's /studies/{id}/instances?expand", "×", 2),
+    Figure("json.identity", "  same, first request without compression (Accept-Encoding: identity)", "s", 3),
+    Figure("json.gzip_client", "  same, first request from a client accepting gzip only", "s", 3),
+    Figure("json.repeat", "ohif-dicom-json, same request again (answer kept in memory)", "s", 3),
+    Figure("json.not_modified", "ohif-dicom-json, If-None-Match: 304", "ms", 1),
     Figure("json.none", "ohif-dicom-json, no summary stored (first display)", "s", 3),
     Figure("json.none_cpu", "  Orthanc CPU time for it", "s", 3),
-    Figure("json.second", "ohif-dicom-json, Preload off, second request", "s", 3),
+    Figure("json.second", "ohif-dicom-json, Preload off, second request (built anew, summaries stored)", "s", 3),
     Figure("json.size", "ohif-dicom-json response size", "MB", 2),
-    Figure("json.wire_size", "  as sent, gzip-compressed by Orthanc", "MB", 3),
+    Figure("json.wire_size", "  as sent to Chromium (zstd, then gzip by Orthanc)", "MB", 3),
     Figure("orthanc.expand", "Orthanc GET /studies/{id}/instances?expand", "s", 3),
     Figure("orthanc.expand_size", "  its response size", "MB", 2),
     Figure("orthanc.instances", "Orthanc GET /studies/{id}/instances (what the plugin calls)", "s", 3),
@@ -120,8 +130,8 @@ SERVER_FIGURES = (
 )
 
 PYTHON_FIGURES = (
-    Figure("py.summarize_file", "summarize_dicom of one whole file", "ms", 3),
-    Figure("py.summarize_header", "summarize_dicom of one header (as preload does)", "ms", 3),
+    Figure("py.summarize_file", "summarize_dicom (pydicom) of one whole file", "ms", 3),
+    Figure("py.fast_summary", "fast_summary (ohif_plugin.fast_header) of one whole file", "ms", 3),
     Figure("py.encode", "encode_summary of one summary", "ms", 3),
     Figure("py.metadata_loads", "json.loads of one metadata?expand answer", "ms", 3),
     Figure("py.decode_all", "decode_summary of every summary of the study", "s", 3),
@@ -261,18 +271,25 @@ def wait_for_summaries(url: str, instance_ids: Sequence[str], timeout: float = S
 
 
 def timed_get(session: requests.Session, url: str, **options: Any) -> tuple[float, bytes]:
-    """Seconds until the whole answer was received, and the (decompressed) answer."""
+    """Seconds until the whole answer was received, and the answer with its codings undone.
+
+    urllib3 cannot undo zstd here, so the body is read as sent and decoded
+    after the clock stops, coding by coding (Orthanc's gzip last applied).
+    """
     started = time.perf_counter()
-    answer = session.get(url, timeout=600, **options)
-    content = answer.content
-    elapsed = time.perf_counter() - started
-    answer.raise_for_status()
-    return elapsed, content
+    with session.get(url, timeout=600, stream=True, **options) as answer:
+        raw = answer.raw.read(decode_content=False)
+        elapsed = time.perf_counter() - started
+        answer.raise_for_status()
+        codings = [c.strip() for c in answer.headers.get("Content-Encoding", "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        raw = zlib.decompress(raw) if coding == "deflate" else decompress(raw, coding)
+    return elapsed, raw
 
 
-def wire_size(session: requests.Session, url: str) -> int:
-    """Bytes sent for an answer, compressed as Orthanc does for clients accepting gzip."""
-    with session.get(url, timeout=600, stream=True) as answer:
+def wire_size(session: requests.Session, url: str, headers: dict[str, str] | None = None) -> int:
+    """Bytes sent for an answer, as compressed for a client sending these headers."""
+    with session.get(url, timeout=600, stream=True, headers=headers) as answer:
         answer.raise_for_status()
         return sum(len(chunk) for chunk in answer.raw.stream(65536, decode_content=False))
 
@@ -319,17 +336,32 @@ def measure_preload(
 
     base = f"{server.url}/studies/{upload.study_id}"
     with requests.Session() as session:
+        url = f"{base}/ohif-dicom-json"
         cpu = cpu_seconds(server)
-        seconds, content = timed_get(session, f"{base}/ohif-dicom-json")
+        seconds, content = timed_get(session, url, headers=CHROMIUM_HEADERS)
         samples["json.with_summaries_cpu"].append(cpu_seconds(server) - cpu)
         check_answer(content, count)
         samples["json.with_summaries"].append(seconds)
         samples["json.size"].append(megabytes(content))
-        samples["json.wire_size"].append(wire_size(session, f"{base}/ohif-dicom-json") / 1_000_000)
-        seconds, _ = timed_get(session, f"{base}/ohif-dicom-json", headers={"Accept-Encoding": "identity"})
+        samples["json.wire_size"].append(wire_size(session, url, CHROMIUM_HEADERS) / 1_000_000)
+        # Another token= is another answer (and ETag): each of these is built anew.
+        seconds, _ = timed_get(session, f"{url}?token=identity", headers={"Accept-Encoding": "identity"})
         samples["json.identity"].append(seconds)
+        seconds, _ = timed_get(session, f"{url}?token=gzip", headers={"Accept-Encoding": "gzip, deflate"})
+        samples["json.gzip_client"].append(seconds)
+        seconds, _ = timed_get(session, url, headers=CHROMIUM_HEADERS)
+        samples["json.repeat"].append(seconds)
+        with session.get(url, headers=CHROMIUM_HEADERS, timeout=60, stream=True) as answer:
+            etag = answer.headers["ETag"]
+        started = time.perf_counter()
+        for _ in range(NOT_MODIFIED_REQUESTS):
+            answer = session.get(url, headers={**CHROMIUM_HEADERS, "If-None-Match": etag}, timeout=60)
+            if answer.status_code != 304:
+                raise RuntimeError(f"expected 304, got {answer.status_code}")
+        samples["json.not_modified"].append((time.perf_counter() - started) * 1000 / NOT_MODIFIED_REQUESTS)
         seconds, content = timed_get(session, f"{base}/instances?expand")
         samples["orthanc.expand"].append(seconds)
+        samples["json.with_summaries_ratio"].append(samples["json.with_summaries"][-1] / seconds)
         samples["orthanc.expand_size"].append(megabytes(content))
         seconds, _ = timed_get(session, f"{base}/instances")
         samples["orthanc.instances"].append(seconds)
@@ -362,11 +394,11 @@ def measure_no_preload(server: OrthancServer, upload: Upload, samples: Samples) 
         if has_summary(session, server.url, upload.instance_ids[-1]):
             raise RuntimeError("Preload is off, yet an instance has a summary")
         cpu = cpu_seconds(server)
-        seconds, content = timed_get(session, url)
+        seconds, content = timed_get(session, url, headers=CHROMIUM_HEADERS)
         samples["json.none_cpu"].append(cpu_seconds(server) - cpu)
         check_answer(content, count)
         samples["json.none"].append(seconds)
-        seconds, content = timed_get(session, url)
+        seconds, content = timed_get(session, f"{url}?token=second", headers=CHROMIUM_HEADERS)
         check_answer(content, count)
         samples["json.second"].append(seconds)
 
@@ -422,7 +454,6 @@ def timed(action: Callable[[], object]) -> float:
 def python_costs(files: Sequence[bytes], runs: int, metadata_answer: bytes, samples: Samples) -> None:
     """What the plugin's own Python code costs, measured with the same interpreter version."""
     some = files[:PYTHON_SAMPLE]
-    headers = [header_bytes(data) for data in some]
     encoded = [encode_summary(summarize_dicom(data)) for data in files]
     summaries = [InstanceSummary(fake_instance_id(i), summarize_dicom(data)) for i, data in enumerate(files)]
     metadata_text = metadata_answer.decode() or json.dumps({"4202": encoded[0].decode()})
@@ -430,7 +461,7 @@ def python_costs(files: Sequence[bytes], runs: int, metadata_answer: bytes, samp
     per_item = 1000 / len(some)
     for _ in range(runs):
         samples["py.summarize_file"].append(timed(lambda: [summarize_dicom(d) for d in some]) * per_item)
-        samples["py.summarize_header"].append(timed(lambda: [summarize_dicom(h) for h in headers]) * per_item)
+        samples["py.fast_summary"].append(timed(lambda: [fast_summary(d) for d in some]) * per_item)
         samples["py.encode"].append(
             timed(lambda: [encode_summary(s.summary) for s in summaries[: len(some)]]) * per_item
         )
@@ -529,7 +560,7 @@ def profile_plugin(py_spy: str, files: Sequence[bytes], clients: int, workdir: P
     cases = {
         "ingest": f"Preload on: uploading {count} instances until every summary is stored",
         "none": f"ohif-dicom-json with no summary stored (first display), {count} instances, 1 request",
-        "stored": f"ohif-dicom-json with every summary stored, {count} instances, 5 requests",
+        "stored": f"ohif-dicom-json with every summary stored, {count} instances, 5 requests built anew",
     }
     outputs = {key: workdir / f"profile-{key}.txt" for key in cases}
     with running(PRELOAD, workdir) as server, sampled(py_spy, server, outputs["ingest"]):
@@ -539,10 +570,10 @@ def profile_plugin(py_spy: str, files: Sequence[bytes], clients: int, workdir: P
         upload = upload_all(server.url, files, clients)
         url = f"{server.url}/studies/{upload.study_id}/ohif-dicom-json"
         with sampled(py_spy, server, outputs["none"]):
-            timed_get(session, url)
+            timed_get(session, url, headers=CHROMIUM_HEADERS)
         with sampled(py_spy, server, outputs["stored"]):
-            for _ in range(5):
-                timed_get(session, url)
+            for number in range(5):  # another token each time: built anew, not served from memory
+                timed_get(session, f"{url}?token=profile-{number}", headers=CHROMIUM_HEADERS)
     return [
         summarize_profile(title, outputs[key].read_text() if outputs[key].exists() else "")
         for key, title in cases.items()
@@ -620,29 +651,38 @@ def profile_lines(profile: Profile) -> list[str]:
 
 INTRO = """# Benchmarks
 
-Measured on demand (not by CI), from the repository root:
+Measured on demand (not by CI), from the repository root. One command each:
 
-    .venv/bin/python -m bench.bench_core [--instances 2000] [--runs 5] [--output docs/benchmarks.md]
+| what | command |
+| --- | --- |
+| ingestion, ohif-dicom-json | `.venv/bin/python -m bench.bench_core --instances 2000 --runs 5` |
+| study-size curve | `.venv/bin/python -m bench.bench_curve --sizes 500,2000,10000 --runs 5` |
+| first viewer load | `.venv/bin/python -m bench.bench_viewer_load --runs 5` |
+| memory | `.venv/bin/python -m bench.bench_memory` |
 
-`--no-output` only prints the results; `--profile` also samples Orthanc's
-embedded interpreter with py-spy (`.venv/bin/pip install py-spy` first) while
-it preloads and while it answers `ohif-dicom-json`. `--help` lists the rest.
+`bench_core`, `bench_curve` and `bench_memory` append their results here
+(`--no-output` only prints them); `bench_viewer_load` prints a table to
+paste. `bench_core --profile` also samples Orthanc's embedded interpreter
+with py-spy (`.venv/bin/pip install py-spy` first). `--help` lists the rest.
 
-Each run starts fresh Orthanc servers with their own empty storage (SQLite):
-plain Orthanc without the Python plugin, the plugin with `Preload` on (the
-default) and the plugin with `Preload` off. Four HTTP clients upload the same
-pre-generated synthetic CT series (64×64, about 9 KB a file) to each. On the
-Preload server the script also waits until every instance has its metadata
-4202, and fetches `ohif-dicom-json` with every summary stored, next to Orthanc's
-own `/studies/{id}/instances?expand`; on the Preload-off server the first
-`ohif-dicom-json` computes and stores every summary. Figures are medians of the
-runs, with min and max. Servers run with `--verbose` (as
-`tests/orthanc_server.py` starts them) and Orthanc's default HTTP compression:
-the benchmark's client accepts gzip, as browsers do. "Orthanc CPU time" is the
-user + system time of the Orthanc process, less sensitive than wall time to
-other load on the machine. The "One request from outside" rows are sequential
-requests on one connection, to estimate what the plugin's per-instance REST
-calls cost; the pure-Python rows are the plugin's own code run in the
+Each `bench_core` run starts fresh Orthanc servers with their own empty
+storage (SQLite): plain Orthanc without the Python plugin, the plugin with
+`Preload` on (the default) and the plugin with `Preload` off. Four HTTP
+clients upload the same pre-generated synthetic CT series (64×64, about 9 KB
+a file) to each. On the Preload server the script also waits until every
+instance has its metadata 4202, and fetches `ohif-dicom-json` with every
+summary stored, next to Orthanc's own `/studies/{id}/instances?expand`; on
+the Preload-off server the first `ohif-dicom-json` computes and stores every
+summary. Requests for `ohif-dicom-json` send Chromium's `Accept-Encoding`
+(`gzip, deflate, br, zstd`); times run until the last byte is received
+(decoding is done after). A different `token=` gives a different answer and
+ETag, so "first request" figures are built anew, never served from memory.
+Figures are medians of the runs, with min and max. Servers run with
+`--verbose` (as `tests/orthanc_server.py` starts them) and Orthanc's default
+HTTP compression (on). "Orthanc CPU time" is the user + system time of the
+Orthanc process, less sensitive than wall time to other load on the machine.
+The "One request from outside" rows are sequential requests on one
+connection; the pure-Python rows are the plugin's own code run in the
 benchmark's interpreter (same Python version as the embedded one).
 
 The C++ reference figures were measured on the same kind of machine (2 cores,
@@ -709,27 +749,40 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def measure(
+    instances: int,
+    runs: int,
+    clients: int,
+    workdir: Path | None = None,
+    py_spy: str | None = None,
+    python: bool = True,
+) -> tuple[Samples, Environment, list[Profile]]:
+    """Every figure of one study size, from ``runs`` runs."""
+    log(f"Generating {instances} instances...")
+    files = generate_files(instances)
+    samples: Samples = defaultdict(list)
+    environment = Environment()
+    with tempfile.TemporaryDirectory(prefix="ohif-bench-", dir=workdir) as folder:
+        for run in range(runs):
+            log(f"Run {run + 1}/{runs} ({instances} instances)")
+            one_run(run, files, clients, Path(folder), samples, environment)
+        if python:
+            log("Pure-Python costs...")
+            python_costs(files, runs, environment.metadata_answer, samples)
+        profiles = []
+        if py_spy is not None:
+            log("Profiling with py-spy...")
+            profiles = profile_plugin(py_spy, files, clients, Path(folder))
+    return samples, environment, profiles
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     py_spy = find_py_spy() if args.profile else None
     if args.profile and py_spy is None:
         log("--profile needs py-spy: .venv/bin/pip install py-spy")
         return 2
-    log(f"Generating {args.instances} instances...")
-    files = generate_files(args.instances)
-    samples: Samples = defaultdict(list)
-    environment = Environment()
-    with tempfile.TemporaryDirectory(prefix="ohif-bench-", dir=args.workdir) as folder:
-        workdir = Path(folder)
-        for run in range(args.runs):
-            log(f"Run {run + 1}/{args.runs}")
-            one_run(run, files, args.clients, workdir, samples, environment)
-        log("Pure-Python costs...")
-        python_costs(files, args.runs, environment.metadata_answer, samples)
-        profiles = []
-        if py_spy is not None:
-            log("Profiling with py-spy...")
-            profiles = profile_plugin(py_spy, files, args.clients, workdir)
+    samples, environment, profiles = measure(args.instances, args.runs, args.clients, args.workdir, py_spy)
     section = report_section(args, samples, environment, profiles)
     print(section)
     if not args.no_output:

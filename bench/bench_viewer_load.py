@@ -3,20 +3,26 @@
 Run on demand: ``.venv/bin/python -m bench.bench_viewer_load [--runs 5]``.
 A fresh browser context (empty cache) opens the study from Orthanc Explorer's
 button each run, with Orthanc's HttpCompressionEnabled both true and false.
-Bytes are the transfer sizes of the Resource Timing API (encoded bodies and headers).
+Bytes are the transfer sizes of the Resource Timing API (encoded bodies and headers),
+next to the decoded body sizes of the same answers; CPU is the Orthanc
+process's user + system time from opening Orthanc Explorer to the network
+going idle in the viewer.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
+from bench.bench_core import cpu_seconds
+from ohif_plugin.compression import is_variant_file
 from tests import dicom_factory as factory
 from tests.browser.conftest import (
     CHROMIUM,
@@ -31,6 +37,7 @@ from tests.orthanc_server import OrthancServer
 def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    cpu = cpu_seconds(server)
     open_explorer_study(page, server, study_id)
     page.click("#ohif-button")
     start = time.monotonic()
@@ -40,16 +47,37 @@ def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str
     wait_until_drawn(viewer)
     elapsed = time.monotonic() - start
     viewer.wait_for_load_state("networkidle")
-    entries: list[dict[str, Any]] = viewer.evaluate(
-        "() => performance.getEntriesByType('resource').map(e => ({name: e.name, size: e.transferSize}))"
-    )
-    navigation = viewer.evaluate("() => performance.getEntriesByType('navigation')[0].transferSize")
+    entries = resource_entries(viewer)
+    cpu_used = cpu_seconds(server) - cpu
+    # The same viewer again in the same browser: what still reaches the server (and Python).
+    again = context.new_page()
+    again.goto(viewer.url)
+    wait_until_drawn(again)
+    again.wait_for_load_state("networkidle")
+    reached = [entry for entry in resource_entries(again) if entry["size"] > 0]
     context.close()
     return {
         "seconds": elapsed,
-        "requests": len(entries) + 1,
-        "bytes": sum(entry["size"] for entry in entries) + navigation,
+        "requests": len(entries),
+        "bytes": sum(entry["size"] for entry in entries),
+        "decoded": sum(entry["decoded"] for entry in entries),
+        "cpu": cpu_used,
+        "again": len(reached),
+        "again_python": sum(1 for entry in reached if PYTHON_ROUTE.search(entry["name"])),
     }
+
+
+PYTHON_ROUTE = re.compile(r"/ohif(/|$)|/ohif-dicom-json")
+"""The plugin's routes: each request there runs a Python callback."""
+
+
+def resource_entries(page: Page) -> list[dict[str, Any]]:
+    """Resource Timing of the page and everything it loaded (transfer size 0: from the browser's cache)."""
+    entries: list[dict[str, Any]] = page.evaluate(
+        "() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))"
+        ".map(e => ({name: e.name, size: e.transferSize, decoded: e.decodedBodySize}))"
+    )
+    return entries
 
 
 def main() -> None:
@@ -57,8 +85,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     arguments = parser.parse_args()
     bundle = Path("static/ohif-dist")
-    raw_bundle = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
-    print(f"raw bundle on disk: {raw_bundle / 1e6:.1f} MB")
+    raw_bundle = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file() and not is_variant_file(path))
+    print(f"raw bundle on disk: {raw_bundle / 1e6:.1f} MB ({arguments.runs} runs, medians)")
+    print("| HttpCompressionEnabled | click to first image | Orthanc CPU per load | requests | bytes on the wire "
+          "| same, decoded | wire / decoded | next load: requests reaching Orthanc (of them, Python) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for compression in (True, False):
@@ -69,12 +100,14 @@ def main() -> None:
                 study_id = upload_study(server, list(factory.study_files(spec, {"Axial": 24}, size=256)))
                 loads = [one_load(browser, server, study_id) for _ in range(arguments.runs)]
                 server.stop()
+            def median(key: str, loads: list[dict[str, float]] = loads) -> float:
+                return statistics.median(load[key] for load in loads)
+
             print(
-                f"HttpCompressionEnabled {str(compression).lower()}: "
-                f"click to first image median {statistics.median(load['seconds'] for load in loads):.2f} s, "
-                f"requests {statistics.median(load['requests'] for load in loads):.0f}, "
-                f"bytes on the wire {statistics.median(load['bytes'] for load in loads) / 1e6:.2f} MB "
-                f"({arguments.runs} runs)"
+                f"| {str(compression).lower()} | {median('seconds'):.2f} s | {median('cpu'):.2f} s | "
+                f"{median('requests'):.0f} | {median('bytes') / 1e6:.2f} MB | {median('decoded') / 1e6:.2f} MB | "
+                f"{median('bytes') / median('decoded'):.2f} | {median('again'):.0f} ({median('again_python'):.0f}) |",
+                flush=True,
             )
         browser.close()
 

@@ -10,8 +10,18 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from ohif_plugin.compression import (
+    CODINGS,
+    RUNTIME_LEVELS,
+    compressed_variants,
+    is_compressible,
+    is_variant_file,
+    sibling,
+)
 
 MIME_TYPES: dict[str, str] = {
     ".js": "text/javascript",
@@ -47,7 +57,8 @@ def mime_type_of(path: str) -> str:
 
 
 def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    """Weak: the same validator for every content coding of the same bytes."""
+    return 'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class Asset:
     etag: str
     immutable: bool
     """Named after its content: browsers may keep it forever."""
+    variants: Mapping[str, bytes] = field(default_factory=dict)
+    """The body compressed, by content coding (see :mod:`ohif_plugin.compression`)."""
 
 
 class AssetFolder:
@@ -67,7 +80,7 @@ class AssetFolder:
         self._files = {
             path.relative_to(self.root).as_posix(): path
             for path in sorted(self.root.rglob("*"))
-            if path.is_file() and not path.is_symlink() and not path.name.startswith(".")
+            if path.is_file() and not path.is_symlink() and not path.name.startswith(".") and not is_variant_file(path)
         }
         self._cache: dict[str, Asset] = {}
         self._cache_budget = cache_budget
@@ -88,9 +101,27 @@ class AssetFolder:
             mime_type=mime_type_of(relative_path),
             etag=etag_of(body),
             immutable=bool(CONTENT_HASH.search(PurePosixPath(relative_path).name)),
+            variants=_variants_of(path, body) if is_compressible(relative_path, len(body)) else {},
         )
+        size = len(body) + sum(len(variant) for variant in asset.variants.values())
         with self._lock:
-            if relative_path not in self._cache and self._cached_bytes + len(body) <= self._cache_budget:
+            if relative_path not in self._cache and self._cached_bytes + size <= self._cache_budget:
                 self._cache[relative_path] = asset
-                self._cached_bytes += len(body)
+                self._cached_bytes += size
         return asset
+
+
+def _variants_of(path: Path, body: bytes) -> dict[str, bytes]:
+    """The build's compressed siblings if they are up to date, else compressed now (once, cached)."""
+    variants: dict[str, bytes] = {}
+    modified = path.stat().st_mtime
+    for coding in CODINGS:
+        compressed = sibling(path, coding)
+        try:
+            if compressed.stat().st_mtime >= modified:
+                variants[coding] = compressed.read_bytes()
+        except OSError:
+            pass
+    if variants:
+        return variants
+    return compressed_variants(body, RUNTIME_LEVELS)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ohif_plugin.fast_header import summarize
 from ohif_plugin.preload import PreloadItem
 from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import (
@@ -17,7 +18,6 @@ from ohif_plugin.summary import (
     SummaryError,
     decode_summary,
     encode_summary,
-    summarize_dicom,
 )
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class InstanceStore(Protocol):
         """Orthanc identifiers of the study's instances, in Orthanc's order; None if unknown."""
 
     def stored_summary(self, instance_id: str) -> bytes | None:
-        """The metadata 4202 value, None if absent; raises InstanceGone."""
+        """The metadata 4202 value, None if absent (or if the instance is gone); may raise InstanceGone."""
 
     def read_dicom(self, instance_id: str) -> bytes:
         """The DICOM file; raises InstanceGone."""
@@ -68,7 +68,7 @@ class SummaryCache:
                 self.counters.reused += 1
                 return summary
             logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
-        summary = summarize_dicom(self._store.read_dicom(instance_id))
+        summary = summarize(self._store.read_dicom(instance_id))
         try:
             self._store.store_summary(instance_id, encode_summary(summary))
         except InstanceGone:
@@ -89,6 +89,10 @@ class SummaryCache:
         instance_ids = self._store.study_instances(study_id)
         if instance_ids is None:
             return None
+        return self.assemble(instance_ids, query, study_id)
+
+    def assemble(self, instance_ids: list[str], query: str = "", study_id: str = "") -> dict[str, Any]:
+        """The ohif-dicom-json answer of these instances (see :meth:`study`)."""
         before = (self.counters.computed, self.counters.failed)
         instances = []
         for instance_id in instance_ids:
@@ -110,10 +114,10 @@ class SummaryCache:
     def preload(self, item: PreloadItem) -> None:
         """Compute and store the summary of a newly received instance."""
         try:
-            summary = summarize_dicom(item.header) if item.header is not None else None
+            summary = summarize(item.header) if item.header is not None else None
         except SummaryError:
             summary = None  # the header cut was wrong: read the whole file instead
         if summary is None:
-            summary = summarize_dicom(self._store.read_dicom(item.instance_id))
+            summary = summarize(self._store.read_dicom(item.instance_id))
         self._store.store_summary(item.instance_id, encode_summary(summary))
         self.counters.computed += 1

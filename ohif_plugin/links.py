@@ -4,7 +4,7 @@ Orthanc Explorer 2 opens ``<RouterBasename><mode>?StudyInstanceUIDs=<uid>``
 whatever the data source. The dicom-json source cannot open that: it needs
 ``url=`` pointing at the study's ohif-dicom-json answer. :func:`open_study_link`
 turns such a link into a redirect to that form; several studies go into one
-answer (:func:`combined_studies`), as the dicom-web source would show them.
+answer (see :mod:`ohif_plugin.study_answer`), as the dicom-web source would show them.
 Tokens in the style of the Orthanc authorization plugin (a ``token`` GET
 argument) travel along: into the ``url=`` the viewer fetches, and from there
 (:func:`forwarded_query`) into every instance URL of the study answer.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote, unquote
 
 from ohif_plugin.bundle import MODE_ROUTES
@@ -86,18 +85,6 @@ def study_json_url(study_ids: Sequence[str], arguments: Mapping[str, str]) -> st
     query = forwarded_query(arguments)
     url = f"../studies/{STUDY_SEPARATOR.join(study_ids)}/ohif-dicom-json"
     return f"{url}?{query}" if query else url
-
-
-def combined_studies(study_ids: str, study: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
-    """The answer of /studies/{study_ids}/ohif-dicom-json: every study of the list; None if one is unknown.
-
-    OHIF's dicom-json source loads a single ``url``, and lists every study of
-    its answer (the first one opens, the others are in the study browser).
-    """
-    answers = [study(study_id) for study_id in dict.fromkeys(study_ids.split(STUDY_SEPARATOR))]
-    if any(answer is None for answer in answers):
-        return None
-    return {"studies": [entry for answer in answers if answer is not None for entry in answer["studies"]]}
 
 
 def requested_study_uids(path: str, arguments: Mapping[str, str]) -> list[str]:

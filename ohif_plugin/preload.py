@@ -8,6 +8,8 @@ is then computed on first display.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 import time
@@ -15,6 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 DEFAULT_CAPACITY = 10_000
+BACKGROUND_NICENESS = 19
+"""The worker's thread runs at the lowest CPU priority: ingestion and viewers come first."""
+QUIET_PERIOD = 0.05
+"""Seconds without a new offer before the worker starts: it stays out of the way of an upload..."""
+MAX_DEFERRAL = 5.0
+"""...but never leaves an item waiting longer than this, so continuous ingestion is preloaded too."""
 
 DELAY_VARIABLE = "OHIF_PLUGIN_TEST_PRELOAD_DELAY"
 """Undocumented, for the fault tests only: seconds the worker waits before each item.
@@ -53,6 +61,9 @@ class PreloadWorker:
         on_error: Callable[[PreloadItem, BaseException], None],
         capacity: int = DEFAULT_CAPACITY,
         delay: float = 0.0,
+        niceness: int | None = BACKGROUND_NICENESS,
+        quiet_period: float = QUIET_PERIOD,
+        max_deferral: float = MAX_DEFERRAL,
     ) -> None:
         self._handle = handle
         self._delay = delay
@@ -61,6 +72,10 @@ class PreloadWorker:
         self._thread = threading.Thread(target=self._run, name="ohif-preload", daemon=True)
         self._stopping = threading.Event()
         self.dropped = 0
+        self._niceness = niceness
+        self._quiet_period = quiet_period
+        self._max_deferral = max_deferral
+        self._last_offer = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -69,8 +84,9 @@ class PreloadWorker:
         """Queue an item without ever blocking; False if it was dropped."""
         if self._stopping.is_set():
             return False
+        self._last_offer = time.monotonic()
         try:
-            self._queue.put_nowait(item)
+            self._queue.put_nowait((item, self._last_offer))
             return True
         except queue.Full:
             self.dropped += 1
@@ -101,12 +117,20 @@ class PreloadWorker:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
+        if self._niceness is not None:
+            # On Linux, a thread has its own nice value, set through its thread id.
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
-            item = self._queue.get()
+            entry = self._queue.get()
             try:
-                if item is _STOP:
+                if entry is _STOP:
                     return
-                assert isinstance(item, PreloadItem)
+                assert isinstance(entry, tuple)
+                item, offered = entry
+                self._wait_for_quiet(offered)
+                if self._stopping.is_set():
+                    continue
                 if self._delay:
                     time.sleep(self._delay)
                 try:
@@ -115,3 +139,12 @@ class PreloadWorker:
                     self._on_error(item, error)
             finally:
                 self._queue.task_done()
+
+    def _wait_for_quiet(self, offered: float) -> None:
+        """Wait while instances keep arriving, up to :data:`MAX_DEFERRAL` after this one was offered."""
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            quiet_for = now - self._last_offer
+            if quiet_for >= self._quiet_period or now - offered >= self._max_deferral:
+                return
+            self._stopping.wait(self._quiet_period - quiet_for)

@@ -6,9 +6,10 @@
   display, by the backfill);
 - ``SummariesReused``: valid stored summaries read while answering a study;
 - ``SummariesFailed``: instances that could not be summarized;
-- ``StudiesServed``: ohif-dicom-json answers for existing studies;
-- ``StudyCacheHits``: those answered entirely from stored summaries (nothing
-  computed, nothing failed): the share of displays that paid no computation.
+- ``StudiesServed``: studies in ohif-dicom-json answers (200 or 304);
+- ``StudyCacheHits``: those answered without computing anything: a 304, an
+  answer kept in memory, or one assembled entirely from stored summaries
+  (nothing computed, nothing failed).
 """
 
 from __future__ import annotations

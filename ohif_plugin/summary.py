@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -33,7 +33,7 @@ from ohif_plugin.extensions import (
     needs_extensions,
     no_extensions,
 )
-from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, TAGS_BY_KEY, ValueType
+from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, ValueType
 
 METADATA_KEY = "4202"
 SUMMARY_VERSION = 2
@@ -282,27 +282,25 @@ def encode_summary(summary: Mapping[str, Any]) -> bytes:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # Exact types: orjson gives plain int, float, str, list, dict; bool is not a number here.
+    return type(value) is int or type(value) is float
+
+
+SHAPE_CHECKS: dict[ValueType, Callable[[Any], bool]] = {
+    ValueType.STRING: lambda value: type(value) is str,
+    ValueType.INTEGER: lambda value: type(value) is int,
+    ValueType.FLOAT: _is_number,
+    ValueType.LIST_OF_FLOATS: lambda value: type(value) is list and all(map(_is_number, value)),
+    ValueType.LIST_OF_STRINGS: lambda value: type(value) is list and all(type(item) is str for item in value),
+    ValueType.RADIOPHARMACEUTICAL: lambda value: type(value) is list and all(type(item) is dict for item in value),
+}
+CHECKS_BY_KEY: dict[str, Callable[[Any], bool]] = {info.key: SHAPE_CHECKS[info.value_type] for info in TAGS}
+"""Worked out once: validating a study's summaries is a dictionary look-up per key."""
 
 
 def _has_valid_shape(key: str, value: Any) -> bool:
-    info = TAGS_BY_KEY.get(key)
-    if info is None:
-        return True  # keys we do not use are not our business
-    match info.value_type:
-        case ValueType.STRING:
-            return isinstance(value, str)
-        case ValueType.INTEGER:
-            return isinstance(value, int) and not isinstance(value, bool)
-        case ValueType.FLOAT:
-            return _is_number(value)
-        case ValueType.LIST_OF_FLOATS:
-            return isinstance(value, list) and all(_is_number(item) for item in value)
-        case ValueType.LIST_OF_STRINGS:
-            return isinstance(value, list) and all(isinstance(item, str) for item in value)
-        case ValueType.RADIOPHARMACEUTICAL:
-            return isinstance(value, list) and all(isinstance(item, dict) for item in value)
-    return False
+    check = CHECKS_BY_KEY.get(key)
+    return check is None or check(value)  # keys we do not use are not our business
 
 
 def decode_summary(value: bytes | str) -> Summary | None:

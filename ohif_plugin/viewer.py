@@ -14,6 +14,7 @@ import orjson
 
 from ohif_plugin.assets import Asset, AssetFolder, etag_of
 from ohif_plugin.bundle import MODE_ROUTES
+from ohif_plugin.compression import IDENTITY, choose_coding
 from ohif_plugin.configuration import DataSource, Settings
 
 SECURITY_HEADERS: dict[str, str] = {
@@ -131,8 +132,11 @@ class Viewer:
         config = app_config(settings).encode()
         self._app_config = Asset(config, "text/javascript; charset=utf-8", etag_of(config), immutable=False)
 
-    def answer(self, path: str, if_none_match: str | None = None) -> Response:
-        """``path`` is what follows /ohif/, already URL-decoded by Orthanc."""
+    def answer(self, path: str, if_none_match: str | None = None, accept_encoding: str | None = None) -> Response:
+        """``path`` is what follows /ohif/, already URL-decoded by Orthanc.
+
+        Compressed bodies come from :attr:`Asset.variants`, chosen from ``Accept-Encoding``.
+        """
         if path == "" or path in MODE_ROUTES:
             asset = self._bundle.get("index.html")
         elif path == "app-config.js":
@@ -146,6 +150,22 @@ class Viewer:
             "ETag": asset.etag,
             "Cache-Control": IMMUTABLE if asset.immutable else REVALIDATE,
         }
-        if if_none_match is not None and asset.etag in (tag.strip() for tag in if_none_match.split(",")):
+        if asset.variants:
+            headers["Vary"] = "Accept-Encoding"
+        if if_none_match is not None and matches(if_none_match, asset.etag):
             return Response(304, headers=headers)
-        return Response(200, asset.body, asset.mime_type, headers)
+        coding = choose_coding(accept_encoding, asset.variants)
+        if coding == IDENTITY:
+            return Response(200, asset.body, asset.mime_type, headers)
+        headers["Content-Encoding"] = coding
+        return Response(200, asset.variants[coding], asset.mime_type, headers)
+
+
+def _opaque(tag: str) -> str:
+    return tag.strip().removeprefix("W/")
+
+
+def matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match's weak comparison: ``*``, or one of the listed tags equals ours (W/ ignored)."""
+    wanted = _opaque(etag)
+    return any(tag.strip() == "*" or _opaque(tag) == wanted for tag in if_none_match.split(","))

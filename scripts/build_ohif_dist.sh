@@ -65,10 +65,19 @@ PYTHON="$REPO_ROOT/.venv/bin/python"
 REWRITER_HASH="$(sha256sum "$REWRITER" | cut -d' ' -f1)"
 STAMP_WANTED="$(printf 'version=%s\nintegrity=%s\nrewriter=%s' "$VERSION" "$INTEGRITY" "$REWRITER_HASH")"
 
+# Compressed .zst/.gz siblings of the bundle's text and wasm files, made once
+# here rather than by Orthanc on every request (ohif_plugin/compression.py).
+# Idempotent: only files without an up-to-date sibling are compressed.
+precompress() {
+    (cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.compression "$1") ||
+        die 1 "could not precompress the bundle in $1 (see above)"
+}
+
 # The stamp is written last, inside the staging folder, so its presence means
 # the folder is complete and matches this exact release.
 if [[ -f "$DEST/$STAMP_NAME" ]] && [[ "$(cat "$DEST/$STAMP_NAME")" == "$STAMP_WANTED" ]]; then
-    log "OHIF $VERSION already built in $DEST (nothing to do)"
+    log "OHIF $VERSION already built in $DEST"
+    precompress "$DEST"
     exit 0
 fi
 
@@ -128,6 +137,8 @@ tar -xzf "$TARBALL" -C "$STAGING" --strip-components=2 package/dist ||
 log "rewriting for serving under any path prefix"
 (cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.bundle "$STAGING") ||
     die 7 "could not rewrite $PACKAGE@$VERSION for serving under a prefix (see above)"
+log "precompressing (zstd 19, gzip 9; a few minutes)"
+precompress "$STAGING"
 chmod 755 "$STAGING" # mktemp -d creates it 0700
 printf '%s\n' "$STAMP_WANTED" >"$STAGING/$STAMP_NAME"
 

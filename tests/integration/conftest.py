@@ -46,13 +46,13 @@ def shared_index(postgres: PostgresCluster, tmp_path: Path) -> Iterator[Callable
     """
     started: list[OrthancServer] = []
 
-    def make(count: int = 2) -> SharedIndex:
+    def make(count: int = 2, ohif: dict[str, object] | None = None) -> SharedIndex:
         database = postgres.create_database(f"orthanc_{next(_databases)}")
         storage = tmp_path / "shared-storage"
         servers = []
         for index in range(count):
             name = chr(ord("a") + index)
-            server = OrthancServer(tmp_path / name, **postgres.orthanc_options(database, storage))
+            server = OrthancServer(tmp_path / name, ohif=ohif, **postgres.orthanc_options(database, storage))
             started.append(server)
             servers.append(server.start())
         return SharedIndex(postgres, database, storage, servers)

@@ -5,14 +5,12 @@ Arguments are given as Orthanc 1.10 hands them to a plugin: still percent-encode
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from ohif_plugin.links import (
     Resource,
-    combined_studies,
     forwarded_query,
     open_study_link,
     requested_study_uids,
@@ -166,24 +164,6 @@ def test_several_uids_open_every_known_study_in_one_answer_and_the_rest_is_noted
         "1.2.3 is not the StudyInstanceUID of any study in this Orthanc",
         f"{SERIES_UID} is the UID of a series, not a study",
     )
-
-
-def study_answer(study_id: str) -> dict[str, Any] | None:
-    """What SummaryCache.study answers: one study per known Orthanc ID."""
-    known = {STUDY_ID: STUDY_UID, OTHER_STUDY_ID: OTHER_STUDY_UID}
-    return {"studies": [{"StudyInstanceUID": known[study_id]}]} if study_id in known else None
-
-
-def test_the_study_route_combines_several_studies_in_one_answer() -> None:
-    assert combined_studies(STUDY_ID, study_answer) == study_answer(STUDY_ID)
-    assert combined_studies(f"{OTHER_STUDY_ID},{STUDY_ID},{OTHER_STUDY_ID}", study_answer) == {
-        "studies": [{"StudyInstanceUID": OTHER_STUDY_UID}, {"StudyInstanceUID": STUDY_UID}]
-    }
-
-
-@pytest.mark.parametrize("study_ids", ["unknown", f"{STUDY_ID},unknown", f"{STUDY_ID},", ""])
-def test_one_unknown_study_makes_the_whole_answer_unknown(study_ids: str) -> None:
-    assert combined_studies(study_ids, study_answer) is None
 
 
 def test_a_uid_shared_by_two_studies_opens_the_first() -> None:

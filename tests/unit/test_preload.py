@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from ohif_plugin.preload import PreloadItem, PreloadWorker
+from ohif_plugin.preload import BACKGROUND_NICENESS, PreloadItem, PreloadWorker
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 
@@ -154,3 +155,62 @@ def test_stop_before_start_and_twice(workers: list[PreloadWorker]) -> None:
     assert worker.stop(timeout=1.0) is True
     assert worker.offer(_item(1)) is False
     assert recorder.handled == []
+
+
+def test_the_worker_runs_at_the_lowest_cpu_priority() -> None:
+    seen: list[int] = []
+    done = threading.Event()
+
+    def handle(item: PreloadItem) -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        done.set()
+
+    worker = PreloadWorker(handle, lambda item, error: None)
+    worker.start()
+    try:
+        assert worker.offer(_item(1))
+        assert done.wait(WAIT)
+    finally:
+        assert worker.stop(WAIT)
+    assert seen == [BACKGROUND_NICENESS]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != BACKGROUND_NICENESS  # only that thread
+
+
+def _stream(worker: PreloadWorker, seconds: float) -> float:
+    """Offer an item every 10 ms for ``seconds``; returns when the last was offered."""
+    started = time.monotonic()
+    number = 0
+    while time.monotonic() - started < seconds:
+        assert worker.offer(_item(number))
+        number += 1
+        time.sleep(0.01)
+    return time.monotonic()
+
+
+def test_the_worker_waits_for_uploads_to_pause() -> None:
+    handled: list[tuple[str, float]] = []
+    worker = PreloadWorker(lambda item: handled.append((item.instance_id, time.monotonic())),
+                           lambda item, error: None, quiet_period=0.1, max_deferral=30.0)
+    worker.start()
+    try:
+        last_offer = _stream(worker, 0.4)
+        deadline = time.monotonic() + WAIT
+        while worker.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        assert worker.stop(WAIT)
+    assert handled, "nothing was handled after the pause"
+    assert min(moment for _, moment in handled) >= last_offer  # nothing while instances kept arriving
+    assert [name for name, _ in handled] == [f"instance-{n}" for n in range(len(handled))]
+
+
+def test_the_worker_does_not_wait_longer_than_the_maximum_deferral() -> None:
+    handled: list[tuple[str, float]] = []
+    worker = PreloadWorker(lambda item: handled.append((item.instance_id, time.monotonic())),
+                           lambda item, error: None, quiet_period=0.1, max_deferral=0.1)
+    worker.start()
+    try:
+        last_offer = _stream(worker, 0.6)
+    finally:
+        assert worker.stop(WAIT)
+    assert any(moment < last_offer for _, moment in handled)  # work went on during the stream

@@ -1,0 +1,135 @@
+"""Orthanc's memory over many requests to the plugin, next to plain Orthanc.
+
+Run from the repository root (not a pytest test)::
+
+    .venv/bin/python -m bench.bench_memory [--requests 10000] [--output docs/benchmarks.md]
+
+orthanc-python 4.0 leaks a little memory on every Python REST callback
+(fixed in 4.1). This starts one Orthanc with the plugin and one without,
+sends each series of requests one after the other on one connection, and
+reads the process's resident memory (VmRSS) before, during and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import itertools
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import requests
+
+from bench.bench_core import DEFAULT_OUTPUT, Environment, append_report, log, machine_description
+from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
+from tests.dicom_factory import StudySpec, ct_series, to_bytes
+from tests.orthanc_server import OrthancServer
+
+CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+STUDY_INSTANCES = 100
+CHECKPOINTS = 5
+
+
+def resident_megabytes(server: OrthancServer) -> float:
+    assert server.process is not None
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def viewer_paths() -> list[str]:
+    """Files of a first viewer load: the page, its configuration, and a few bundle files of each size."""
+    bundle = sorted(DEFAULT_BUNDLE_FOLDER.glob("*.bundle.*.js"), key=lambda path: path.stat().st_size)
+    picked = [bundle[0], bundle[len(bundle) // 2], bundle[-1]]
+    return ["/ohif/viewer", "/ohif/app-config.js", *(f"/ohif/{path.name}" for path in picked)]
+
+
+Series = tuple[str, Callable[[requests.Session], requests.Response]]
+
+
+def run_series(server: OrthancServer, name: str, send: Callable[[requests.Session], requests.Response],
+               count: int) -> list[str]:
+    with requests.Session() as session:
+        for _ in range(200):  # warm up: caches filled, connection open
+            send(session).close()
+        readings = [resident_megabytes(server)]
+        for done in range(1, count + 1):
+            answer = send(session)
+            if answer.status_code not in (200, 304):
+                raise RuntimeError(f"{name}: HTTP {answer.status_code}")
+            answer.close()
+            if done % (count // CHECKPOINTS) == 0:
+                readings.append(resident_megabytes(server))
+    growth = readings[-1] - readings[0]
+    log(f"  {name}: {readings[0]:.1f} -> {readings[-1]:.1f} MB")
+    steps = " → ".join(f"{value:.1f}" for value in readings)
+    return [f"| {name} | {count:,} | {readings[0]:.1f} | {readings[-1]:.1f} | {growth:+.1f} | "
+            f"{growth * 1024 / count:+.2f} | {steps} |"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_memory", description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=10_000, help="requests per series (10000)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-output", action="store_true")
+    args = parser.parse_args(argv)
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="ohif-memory-") as folder:
+        plain = OrthancServer(Path(folder) / "plain", plugins=(), with_plugin_script=False).start()
+        plugin = OrthancServer(Path(folder) / "plugin").start()
+        try:
+            files = [to_bytes(ds) for ds in ct_series(StudySpec(), STUDY_INSTANCES)]
+            ids = plugin.upload_all(files)
+            plugin.wait_for_metadata(ids)
+            study = plugin.study_json(plugin.study_of(ids[0]))
+            study.raise_for_status()
+            url = f"{plugin.url}/studies/{plugin.study_of(ids[0])}/ohif-dicom-json"
+            etag = requests.get(url, headers=CHROMIUM, timeout=60, stream=True).headers["ETag"]
+            assets = itertools.cycle(viewer_paths())
+            series: list[tuple[OrthancServer, str, Callable[[requests.Session], requests.Response]]] = [
+                (plain, "plain Orthanc: GET /app/explorer.html (built in)",
+                 lambda s: s.get(f"{plain.url}/app/explorer.html", headers=CHROMIUM, timeout=60)),
+                (plugin, "plugin: viewer files (page, app-config.js, bundle files)",
+                 lambda s: s.get(plugin.url + next(assets), headers=CHROMIUM, timeout=60, stream=True)),
+                (plugin, f"plugin: ohif-dicom-json, {STUDY_INSTANCES} instances (200, from memory)",
+                 lambda s: s.get(url, headers=CHROMIUM, timeout=60, stream=True)),
+                (plugin, "plugin: ohif-dicom-json, If-None-Match (304)",
+                 lambda s: s.get(url, headers={**CHROMIUM, "If-None-Match": etag}, timeout=60)),
+                (plugin, "plugin: viewer file, If-None-Match (304)",
+                 lambda s: s.get(f"{plugin.url}/ohif/viewer", headers={**CHROMIUM, "If-None-Match": index_etag},
+                                 timeout=60)),
+            ]
+            index_etag = requests.get(f"{plugin.url}/ohif/viewer", timeout=60).headers["ETag"]
+            for server, name, send in series:
+                rows += run_series(server, name, send, args.requests)
+        finally:
+            plain.stop()
+            plugin.stop()
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    lines = [
+        f"## {now}: Orthanc's resident memory over {args.requests:,} requests per series",
+        "",
+        "`.venv/bin/python -m bench.bench_memory" + (f" --requests {args.requests}`" if args.requests != 10_000
+                                                     else "`"),
+        "",
+        *(f"- {line}" for line in machine_description(Environment("1.10.1", "4.0"))),
+        "",
+        "| series | requests | RSS before (MB) | RSS after (MB) | growth (MB) | growth per request (KB) | "
+        "RSS at each fifth (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        *rows,
+        "",
+    ]
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if not args.no_output:
+        append_report(args.output, section)
+        log(f"Appended to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
