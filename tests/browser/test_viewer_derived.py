@@ -44,9 +44,19 @@ def study(orthanc: OrthancServer) -> tuple[str, derived.DerivedStudy]:
 
 
 def _viewport_pixels(viewer: Page) -> Pixels:
-    """What the user sees of the image viewport (the canvas with the annotation layer above it)."""
-    box = viewer.locator("canvas.cornerstone-canvas").first.bounding_box()
-    assert box is not None
+    """What the user sees of the image viewport (the canvas with the annotation layer above it).
+
+    OHIF replaces the canvas when it swaps the viewport (for a SEG's, say): wait for the one on screen.
+    """
+    canvas = viewer.locator("canvas.cornerstone-canvas").first
+    box = None
+    for _ in range(10):
+        canvas.wait_for(state="visible", timeout=30_000)
+        box = canvas.bounding_box()
+        if box is not None:
+            break
+        viewer.wait_for_timeout(250)
+    assert box is not None, "no image viewport on screen"
     png = viewer.screenshot(clip=box)
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
