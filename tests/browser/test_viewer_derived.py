@@ -44,9 +44,19 @@ def study(orthanc: OrthancServer) -> tuple[str, derived.DerivedStudy]:
 
 
 def _viewport_pixels(viewer: Page) -> Pixels:
-    """What the user sees of the image viewport (the canvas with the annotation layer above it)."""
-    box = viewer.locator("canvas.cornerstone-canvas").first.bounding_box()
-    assert box is not None
+    """What the user sees of the image viewport (the canvas with the annotation layer above it).
+
+    OHIF replaces the canvas when it swaps the viewport (for a SEG's, say): wait for the one on screen.
+    """
+    canvas = viewer.locator("canvas.cornerstone-canvas").first
+    box = None
+    for _ in range(10):
+        canvas.wait_for(state="visible", timeout=30_000)
+        box = canvas.bounding_box()
+        if box is not None:
+            break
+        viewer.wait_for_timeout(250)
+    assert box is not None, "no image viewport on screen"
     png = viewer.screenshot(clip=box)
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
@@ -88,6 +98,37 @@ def _accept_loading(viewer: Page) -> None:
     viewer.get_by_role("button", name="Yes").click(timeout=30_000)
 
 
+def _scroll_away_and_back(viewer: Page) -> None:
+    """One image down and back up with the mouse wheel, as a user looking at the stack does: two redraws."""
+    box = viewer.locator("[data-cy='viewport-grid']").bounding_box()
+    assert box is not None, "no viewport"
+    viewer.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    viewer.mouse.wheel(0, 100)
+    viewer.wait_for_timeout(500)
+    viewer.mouse.wheel(0, -100)
+
+
+def _wait_for_text_while_scrolling(viewer: Page, text: str, attempts: int = 10) -> None:
+    """Wait for ``text`` in the page, scrolling away and back between looks.
+
+    OHIF 3.13.2's SR viewport tells its display tool which measurements to draw
+    (setTrackingUniqueIdentifiersForElement) in a React effect that can run after
+    the viewport has drawn the referenced image, and nothing draws it again then:
+    the measurement shows from the next redraw on (the next image a user scrolls
+    to and back), or on the first one when the effect wins. The report's data is
+    the same either way; without it (no measurement) the text never shows.
+    """
+    label = viewer.locator(f"text={text}").first
+    for _ in range(attempts):
+        with contextlib.suppress(PlaywrightTimeoutError):
+            label.wait_for(timeout=3_000)
+            return
+        _scroll_away_and_back(viewer)
+    screenshot = "/tmp/ohif-derived-no-label.png"
+    viewer.screenshot(path=screenshot)
+    raise AssertionError(f"no {text!r} after {attempts} looks and scrolls; see {screenshot}")
+
+
 def test_the_segmentation_overlay_is_drawn_in_its_colour(
     orthanc: OrthancServer, study: tuple[str, derived.DerivedStudy], page: Page
 ) -> None:
@@ -109,8 +150,7 @@ def test_the_report_s_length_measurement_is_drawn_and_labelled(
     viewer = _open(page, orthanc, study_id)
     assert _coloured(viewer, _green) == 0
     _load_series(viewer, "SR")
-    label = f"{derived.LENGTH_MM:.2f} mm"
-    viewer.wait_for_selector(f"text={label}", timeout=60_000)
+    _wait_for_text_while_scrolling(viewer, f"{derived.LENGTH_MM:.2f} mm")  # OHIF writes "Length: 10.00 mm"
     assert _wait_for_colour(viewer, _green, at_least=100) >= 100
 
 
