@@ -32,7 +32,6 @@ COLUMNS = (
     ("json.with_summaries_ratio", "dicom-json / expand", "{:.2f}×"),
     ("json.none", "dicom-json, no summary (s)", "{:.3f}"),
     ("json.not_modified", "304 (ms)", "{:.1f}"),
-    ("json.repeat", "in memory (s)", "{:.3f}"),
 )
 
 CHART = (

@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  lambda s: s.get(f"{plain.url}/app/explorer.html", headers=CHROMIUM, timeout=60)),
                 (plugin, "plugin: viewer files (page, app-config.js, bundle files)",
                  lambda s: s.get(plugin.url + next(assets), headers=CHROMIUM, timeout=60, stream=True)),
-                (plugin, f"plugin: ohif-dicom-json, {STUDY_INSTANCES} instances (200, from memory)",
+                (plugin, f"plugin: ohif-dicom-json, {STUDY_INSTANCES} instances (200, assembled)",
                  lambda s: s.get(url, headers=CHROMIUM, timeout=60, stream=True)),
                 (plugin, "plugin: ohif-dicom-json, If-None-Match (304)",
                  lambda s: s.get(url, headers={**CHROMIUM, "If-None-Match": etag}, timeout=60)),

@@ -7,9 +7,9 @@
 - ``SummariesReused``: valid stored summaries read while answering a study;
 - ``SummariesFailed``: instances that could not be summarized;
 - ``StudiesServed``: studies in ohif-dicom-json answers (200 or 304);
-- ``StudyCacheHits``: those answered without computing anything: a 304, an
-  answer kept in memory, or one assembled entirely from stored summaries
-  (nothing computed, nothing failed).
+- ``StudyCacheHits``: those answered without computing anything: a 304, or
+  an answer assembled entirely from stored summaries (nothing computed,
+  nothing failed).
 """
 
 from __future__ import annotations

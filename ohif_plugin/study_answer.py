@@ -8,7 +8,6 @@ that goes into every URL, is the answer's ETag. So:
 
 - a browser that has the answer asks again with ``If-None-Match`` and gets
   304 without any summary being read;
-- an answer built once is kept in memory under its ETag, for other browsers;
 - an instance added or deleted, by this Orthanc or another one sharing the
   database, changes the ETag: nothing in this process has to be told.
 """
@@ -16,10 +15,8 @@ that goes into every URL, is the answer's ETag. So:
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -41,8 +38,6 @@ from ohif_plugin.summary import SUMMARY_VERSION
 from ohif_plugin.viewer import SECURITY_HEADERS, Response, matches
 
 MIME_TYPE = "application/json"
-DEFAULT_BUDGET = 64 * 1024 * 1024
-"""Bytes of answers kept in memory (a 2,000-instance study is about 2 MB, 0.1 MB compressed)."""
 
 
 @dataclass(frozen=True)
@@ -78,22 +73,14 @@ def etag_of(listings: Sequence[StudyListing], query: str) -> str:
     return f'W/"{digest.hexdigest()}"'
 
 
-@dataclass
-class CachedAnswer:
-    body: bytes
-    variants: dict[str, bytes] = field(default_factory=dict)
-    """Compressed on first need, then kept."""
-
-    @property
-    def size(self) -> int:
-        return len(self.body) + sum(len(variant) for variant in self.variants.values())
-
-
 class StudyAnswers:
-    """Answers ``GET /studies/{id}/ohif-dicom-json``: 304, cached bytes, or assembled anew.
+    """Answers ``GET /studies/{id}/ohif-dicom-json``: 304, or assembled anew.
 
     ``{id}`` may be several study identifiers separated by commas, as the
     links of :mod:`ohif_plugin.links` ask for several studies in one answer.
+    Answers are not kept in memory: a summary deleted or damaged since the
+    last answer must be rebuilt when the study is displayed again, and the
+    assembly from stored summaries is cheap enough (see docs/benchmarks.md).
     """
 
     def __init__(
@@ -101,18 +88,13 @@ class StudyAnswers:
         listing: Callable[[str], StudyListing | None],
         assemble: Callable[[list[str], str, str], dict[str, Any]],
         http_compression_enabled: bool,
-        budget: int = DEFAULT_BUDGET,
         counters: Counters | None = None,
     ) -> None:
         self._listing = listing
-        self._counters = counters if counters is not None else Counters()
-        """Shared with the summary cache, which counts the answers it assembles."""
         self._assemble = assemble
         self._http_compression_enabled = http_compression_enabled
-        self._budget = budget
-        self._answers: OrderedDict[str, CachedAnswer] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._counters = counters if counters is not None else Counters()
+        """Shared with the summary cache, which counts the answers it assembles."""
 
     def answer(
         self, study_ids: str, query: str = "", if_none_match: str | None = None, accept_encoding: str | None = None
@@ -124,70 +106,23 @@ class StudyAnswers:
         etag = etag_of(known, query)
         headers = {**SECURITY_HEADERS, "ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
         if if_none_match is not None and matches(if_none_match, etag):
-            self._count_hits(len(known))
+            # The browser's copy is right: a study's answer changes only with its instances.
+            self._counters.studies += len(known)
+            self._counters.study_hits += len(known)
             return Response(304, headers=headers)
-        cached = self._cached(etag)
-        if cached is not None:
-            self._count_hits(len(known))
-        else:
-            failed_before = self._counters.failed
-            studies = [self._assemble(listing.instance_ids, query, listing.study_id) for listing in known]
-            body = orjson.dumps({"studies": [study for answer in studies for study in answer["studies"]]})
-            if self._counters.failed == failed_before:
-                cached = self._keep(etag, CachedAnswer(body))
-            else:
-                # Instances were left out: neither keep nor validate this answer, so that
-                # the next request tries them again.
-                cached = CachedAnswer(body)
-                del headers["ETag"]
+        failed_before = self._counters.failed
+        studies = [self._assemble(listing.instance_ids, query, listing.study_id) for listing in known]
+        body = orjson.dumps({"studies": [study for answer in studies for study in answer["studies"]]})
+        if self._counters.failed != failed_before:
+            del headers["ETag"]  # instances were left out: the next request must try them again
         coding = self._coding(accept_encoding)
         if coding == IDENTITY:
-            return Response(200, cached.body, MIME_TYPE, headers)
-        if coding not in cached.variants:
-            self._add_variant(etag, cached, coding)
+            return Response(200, body, MIME_TYPE, headers)
         headers["Content-Encoding"] = coding
-        return Response(200, cached.variants[coding], MIME_TYPE, headers)
-
-    def _count_hits(self, studies: int) -> None:
-        """A 304 or an answer from memory: studies served without computing any summary."""
-        self._counters.studies += studies
-        self._counters.study_hits += studies
+        return Response(200, compress(body, coding, ANSWER_LEVELS[coding]), MIME_TYPE, headers)
 
     def _coding(self, accept_encoding: str | None) -> str:
         coding = choose_coding(accept_encoding, (ZSTD, GZIP))
         if coding == GZIP and orthanc_compresses(accept_encoding, self._http_compression_enabled):
             return IDENTITY  # Orthanc gzips it anyway: a gzip of ours would only be gzipped again
         return coding
-
-    def _cached(self, etag: str) -> CachedAnswer | None:
-        with self._lock:
-            cached = self._answers.get(etag)
-            if cached is not None:
-                self._answers.move_to_end(etag)
-            return cached
-
-    def _keep(self, etag: str, answer: CachedAnswer) -> CachedAnswer:
-        with self._lock:
-            if etag in self._answers:
-                return self._answers[etag]
-            if answer.size <= self._budget:
-                self._answers[etag] = answer
-                self._cached_bytes += answer.size
-                self._evict()
-            return answer
-
-    def _add_variant(self, etag: str, answer: CachedAnswer, coding: str) -> None:
-        variant = compress(answer.body, coding, ANSWER_LEVELS[coding])
-        with self._lock:
-            if coding in answer.variants:
-                return
-            answer.variants[coding] = variant
-            if self._answers.get(etag) is answer:
-                self._cached_bytes += len(variant)
-                self._evict()
-
-    def _evict(self) -> None:
-        """Least recently used first, down to the budget (called with the lock held)."""
-        while self._cached_bytes > self._budget and self._answers:
-            _, oldest = self._answers.popitem(last=False)
-            self._cached_bytes -= oldest.size

@@ -100,18 +100,20 @@ def test_status_counts_summaries_and_studies_answered_from_stored_summaries(make
 
     assert server.study_json(study["id"]).status_code == 200  # computes 3 summaries
     assert server.study_json(study["id"]).status_code == 200  # reuses them: a cache hit
+    etag = server.study_json(study["id"]).headers["ETag"]  # a cache hit again
+    assert server.get(f"/studies/{study['id']}/ohif-dicom-json", headers={"If-None-Match": etag}).status_code == 304
     assert server.study_json("0123abcd-0123abcd-0123abcd-0123abcd-0123abcd").status_code == 404
     since_start = status(server)["SinceStart"]
     assert since_start["SummariesComputed"] == 3
-    assert since_start["SummariesReused"] == 3
+    assert since_start["SummariesReused"] == 6
     assert since_start["SummariesFailed"] == 0
-    assert since_start["StudiesServed"] == 2
-    assert since_start["StudyCacheHits"] == 1
+    assert since_start["StudiesServed"] == 4
+    assert since_start["StudyCacheHits"] == 3
 
     metrics = prometheus(server)
     assert metrics["ohif_summaries_computed"] == 3
-    assert metrics["ohif_studies_served"] == 2
-    assert metrics["ohif_study_cache_hits"] == 1
+    assert metrics["ohif_studies_served"] == 4
+    assert metrics["ohif_study_cache_hits"] == 3
     assert "ohif_backfill_studies_done" not in metrics
 
 
