@@ -7,29 +7,41 @@ make sure no route of the plugin escapes that, whatever kind of file it serves.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import pytest
 import requests
 
 from tests import dicom_factory as factory
+from tests import media_factory
 from tests.integration.test_viewer_routes import INDEX_MARKER, hashed_bundle_file
 from tests.orthanc_server import OrthancServer
 
 USER, PASSWORD = "alice", "secret"
 
-ROUTES: dict[str, Callable[[str], str]] = {
-    "viewer root": lambda study_id: "/ohif/",
-    "viewer root without slash": lambda study_id: "/ohif",
-    "viewer page": lambda study_id: f"/ohif/viewer?url=../studies/{study_id}/ohif-dicom-json",
-    "mode page": lambda study_id: "/ohif/segmentation",
-    "hashed bundle file": lambda study_id: f"/ohif/{hashed_bundle_file()}",
-    "style sheet": lambda study_id: "/ohif/app.bundle.css",
-    "app-config.js": lambda study_id: "/ohif/app-config.js",
-    "study JSON": lambda study_id: f"/studies/{study_id}/ohif-dicom-json",
-    "status": lambda study_id: "/ohif/api/status",
+
+
+class Stored(NamedTuple):
+    study_id: str
+    study_uid: str
+    pdf_id: str
+
+
+ROUTES: dict[str, Callable[[Stored], str]] = {
+    "viewer root": lambda stored: "/ohif/",
+    "viewer root without slash": lambda stored: "/ohif",
+    "viewer page": lambda stored: f"/ohif/viewer?url=../studies/{stored.study_id}/ohif-dicom-json",
+    "mode page": lambda stored: "/ohif/segmentation",
+    "hashed bundle file": lambda stored: f"/ohif/{hashed_bundle_file()}",
+    "style sheet": lambda stored: "/ohif/app.bundle.css",
+    "app-config.js": lambda stored: "/ohif/app-config.js",
+    "study JSON": lambda stored: f"/studies/{stored.study_id}/ohif-dicom-json",
+    "status": lambda stored: "/ohif/api/status",
+    "PDF": lambda stored: f"/instances/{stored.pdf_id}/ohif-pdf",
+    "Explorer 2 link": lambda stored: f"/ohif/viewer?StudyInstanceUIDs={stored.study_uid}",
 }
-OPTIONAL_ROUTES = {"status"}
-"""Added by another branch: checked where present (it answers with the credentials)."""
+EXPECTED_WITH_CREDENTIALS = {"Explorer 2 link": 302}
+"""200 for every other route."""
 
 WRONG_CREDENTIALS = {
     "none": None,
@@ -40,21 +52,26 @@ WRONG_CREDENTIALS = {
 
 
 @pytest.fixture(scope="module")
-def protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancServer, str]]:
+def protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancServer, Stored]]:
     server = OrthancServer(tmp_path_factory.mktemp("protected"), credentials=(USER, PASSWORD))
     server.start()
-    instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(factory.StudySpec(), 1, size=8)[0]))["ID"]
-    yield server, server.study_of(instance_id)
+    spec = factory.StudySpec()
+    instance_id = server.upload_ok(factory.to_bytes(factory.ct_series(spec, 1, size=8)[0]))["ID"]
+    pdf = media_factory.encapsulated_pdf(spec, media_factory.minimal_pdf())
+    pdf_id = server.upload_ok(factory.to_bytes(pdf))["ID"]
+    yield server, Stored(server.study_of(instance_id), spec.study_uid, pdf_id)
     server.stop()
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("credentials", list(WRONG_CREDENTIALS))
 def test_every_plugin_route_refuses_missing_or_wrong_credentials(
-    protected: tuple[OrthancServer, str], route: str, credentials: str
+    protected: tuple[OrthancServer, Stored], route: str, credentials: str
 ) -> None:
-    server, study_id = protected
-    answer = requests.get(server.url + ROUTES[route](study_id), auth=WRONG_CREDENTIALS[credentials], timeout=60)
+    server, stored = protected
+    answer = requests.get(
+        server.url + ROUTES[route](stored), auth=WRONG_CREDENTIALS[credentials], timeout=60, allow_redirects=False
+    )
     assert answer.status_code == 401
     assert INDEX_MARKER not in answer.text
     assert "window.config" not in answer.text
@@ -63,11 +80,9 @@ def test_every_plugin_route_refuses_missing_or_wrong_credentials(
 
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_every_plugin_route_answers_with_the_right_credentials(
-    protected: tuple[OrthancServer, str], route: str
+    protected: tuple[OrthancServer, Stored], route: str
 ) -> None:
-    server, study_id = protected
-    answer = requests.get(server.url + ROUTES[route](study_id), auth=(USER, PASSWORD), timeout=60)
-    if route in OPTIONAL_ROUTES and answer.status_code == 404:
-        pytest.skip(f"{ROUTES[route](study_id)} is not in this branch")
-    assert answer.status_code == 200, answer.text[:300]
-    assert answer.content
+    server, stored = protected
+    answer = requests.get(server.url + ROUTES[route](stored), auth=(USER, PASSWORD), timeout=60, allow_redirects=False)
+    assert answer.status_code == EXPECTED_WITH_CREDENTIALS.get(route, 200), answer.text[:300]
+    assert answer.content or answer.headers.get("Location")
