@@ -15,6 +15,7 @@ have metadata 4202 (the worker takes them in order).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import itertools
 import json
 import re
@@ -321,7 +322,13 @@ def soak(server: OrthancServer, *, duration: float, viewers: int = 16, ingesters
          ingest_rate: float = 25.0, assets: str = "browser", watchdog: float = 60.0,
          sample_interval: float = 5.0) -> SoakReport:
     studies = prepare(server)
-    asset_list = assets_from_browser(server, studies[0]) if assets == "browser" else assets_from_index(server)
+    if assets == "browser":
+        # On a thread of its own: Playwright's sync API refuses to start in a thread where
+        # another Playwright (say the browser tests' session) already runs its event loop.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+            asset_list = executor.submit(assets_from_browser, server, studies[0]).result()
+    else:
+        asset_list = assets_from_index(server)
     return Soak(server, studies, asset_list).run(
         duration, viewers, ingesters, ingest_rate, sample_interval=sample_interval, watchdog=watchdog
     )
