@@ -773,6 +773,14 @@ def measure(
     return samples, environment, profiles
 
 
+def publish(section: str, output: Path, no_output: bool) -> None:
+    """Print a report section and, unless told not to, append it to the benchmarks file."""
+    print(section)
+    if not no_output:
+        append_report(output, section)
+        log(f"Appended to {output}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     py_spy = find_py_spy() if args.profile else None
@@ -781,10 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     samples, environment, profiles = measure(args.instances, args.runs, args.clients, args.workdir, py_spy)
     section = report_section(args, samples, environment, profiles)
-    print(section)
-    if not args.no_output:
-        append_report(args.output, section)
-        log(f"Appended to {args.output}")
+    publish(section, args.output, args.no_output)
     return 0
 
 

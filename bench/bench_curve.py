@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.bench_core import DEFAULT_OUTPUT, Samples, append_report, log, machine_description, measure
+from bench.bench_core import DEFAULT_OUTPUT, Samples, log, machine_description, measure, publish
 
 JSON_REFERENCE = {500: (0.120, 0.430), 2000: (0.370, 1.36)}
 """The C++ plugin's ohif-dicom-json, with every summary and with none (s)."""
@@ -107,10 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
     ]
     section = "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_output:
-        append_report(args.output, section)
-        log(f"Appended to {args.output}")
+    publish(section, args.output, args.no_output)
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from bench.bench_core import DEFAULT_OUTPUT, Environment, append_report, log, machine_description
+from bench.bench_core import DEFAULT_OUTPUT, Environment, log, machine_description, publish
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
 from tests.orthanc_server import OrthancServer
@@ -124,10 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
     ]
     section = "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_output:
-        append_report(args.output, section)
-        log(f"Appended to {args.output}")
+    publish(section, args.output, args.no_output)
     return 0
 
 

@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +41,7 @@ try:
     from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
     from ohif_plugin.preload import PreloadItem, PreloadWorker, delay_from_environment
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
+    from ohif_plugin.studies import ORTHANC_ID
     from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing
     from ohif_plugin.summary import METADATA_KEY
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
@@ -52,7 +52,6 @@ except ImportError as error:  # reported through Orthanc's log by initialize()
 
 logger = logging.getLogger("ohif_plugin")
 
-ORTHANC_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{8}){4}")
 STUDY_ROUTE = "/studies/([ -.0-~]+)/ohif-dicom-json"
 DOCUMENT_ROUTE = "/instances/([ -.0-~]+)/ohif-pdf"
 VIEWER_ROUTE = "/ohif/([ -~]*)"
