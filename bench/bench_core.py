@@ -696,7 +696,6 @@ def report_section(
         f"## {now}: {args.instances} instances, {args.runs} runs, {args.clients} clients",
         "",
         *(f"- {line}" for line in machine_description(environment)),
-        "- measured on a shared machine, while other engineers ran test suites: expect noise",
         "",
         "### Server figures",
         "",
