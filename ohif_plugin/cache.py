@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ohif_plugin.fast_header import summarize
-from ohif_plugin.preload import PreloadItem
 from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import (
     Summary,
@@ -111,13 +110,8 @@ class SummaryCache:
             self.counters.study_hits += 1
         return assemble_study(instances, query)
 
-    def preload(self, item: PreloadItem) -> None:
+    def preload(self, instance_id: str) -> None:
         """Compute and store the summary of a newly received instance."""
-        try:
-            summary = summarize(item.header) if item.header is not None else None
-        except SummaryError:
-            summary = None  # the header cut was wrong: read the whole file instead
-        if summary is None:
-            summary = summarize(self._store.read_dicom(item.instance_id))
-        self._store.store_summary(item.instance_id, encode_summary(summary))
+        summary = summarize(self._store.read_dicom(instance_id))
+        self._store.store_summary(instance_id, encode_summary(summary))
         self.counters.computed += 1

@@ -39,7 +39,7 @@ try:
     )
     from ohif_plugin.media import document_response
     from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
-    from ohif_plugin.preload import PreloadItem, PreloadWorker, delay_from_environment
+    from ohif_plugin.preload import PreloadWorker, delay_from_environment
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
     from ohif_plugin.studies import ORTHANC_ID
     from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing
@@ -239,12 +239,14 @@ class Plugin:
     def __init__(
         self,
         settings: Settings,
+        store: OrthancInstanceStore,
         cache: SummaryCache,
         worker: PreloadWorker | None,
         viewer: Viewer | None,
         answers: StudyAnswers,
     ) -> None:
         self.settings = settings
+        self.store = store
         self.cache = cache
         self.answers = answers
         self.worker = worker
@@ -307,7 +309,7 @@ class Plugin:
 
     def serve_document(self, output: Any, uri: str, **request: Any) -> None:
         """The PDF of an instance, with the headers the cross-origin isolated viewer needs to embed it."""
-        document = OrthancInstanceStore().pdf(request["groups"][0])
+        document = self.store.pdf(request["groups"][0])
         if document is None:
             send_status(output, 404, "Unknown instance, or not an encapsulated PDF")
             return
@@ -321,7 +323,7 @@ class Plugin:
         upload wait for the GIL. The worker reads the file itself.
         """
         assert self.worker is not None
-        dropped = not self.worker.offer(PreloadItem(instance_id, None))
+        dropped = not self.worker.offer(instance_id)
         if dropped and (self.worker.dropped in (1, 10, 100) or self.worker.dropped % 1000 == 0):
             logger.warning(
                 "Preload queue full: %d instance(s) will get their summary on first display",
@@ -403,9 +405,9 @@ def initialize() -> Plugin | None:
     if settings.preloads:
         worker = PreloadWorker(
             cache.preload,
-            lambda item, error: logger.warning(
+            lambda instance_id, error: logger.warning(
                 "Preloading instance %s failed (%s); it gets its summary on first display",
-                item.instance_id,
+                instance_id,
                 error,
             ),
             delay=delay_from_environment(os.environ),
@@ -420,7 +422,7 @@ def initialize() -> Plugin | None:
             "The study JSON is served, the viewer is not.",
             settings.bundle_folder,
         )
-    plugin = Plugin(settings, cache, worker, viewer, answers)
+    plugin = Plugin(settings, store, cache, worker, viewer, answers)
     if settings.backfills:
         plugin.backfill = Backfill(cache, store, store.all_studies)
 

@@ -1,9 +1,9 @@
 """A bounded queue and one worker thread that write summaries off the ingestion path.
 
-Orthanc's on-stored-instance callback must not call the REST API (it can
-deadlock), and ingestion should not wait for a metadata write. The callback
-therefore only offers work here; a full queue drops the item, whose summary
-is then computed on first display.
+Ingestion should not wait for a summary to be computed, nor compete with it
+while an upload goes on. The on-change callback (NEW_INSTANCE) therefore only
+offers the instance ID here; a full queue drops it, and that instance's summary
+is computed on first display (or by the backfill).
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
-DEFAULT_CAPACITY = 10_000
+DEFAULT_CAPACITY = 20_000
+"""Instance IDs waiting for their summary; about 200 bytes each, so 4 MB when full."""
 BACKGROUND_NICENESS = 19
 """The worker's thread runs at the lowest CPU priority: ingestion and viewers come first."""
 QUIET_PERIOD = 0.05
-"""Seconds without a new offer before the worker starts: it stays out of the way of an upload..."""
-MAX_DEFERRAL = 5.0
-"""...but never leaves an item waiting longer than this, so continuous ingestion is preloaded too."""
+"""Seconds without a new offer before the worker starts: it stays out of the way of an upload,
+whose instances arrive milliseconds apart, for as long as it lasts..."""
+MAX_DEFERRAL = 60.0
+"""...unless an item has waited this long, so that continuous ingestion is preloaded too..."""
+START_WHEN_FILLED = 0.5
+"""...or the queue is this full: better to slow a long upload a little than to drop its preloads."""
 
 DELAY_VARIABLE = "OHIF_PLUGIN_TEST_PRELOAD_DELAY"
 """Undocumented, for the fault tests only: seconds the worker waits before each item.
@@ -41,29 +44,22 @@ def delay_from_environment(environment: Mapping[str, str]) -> float:
     return delay if 0 < delay <= 60 else 0.0
 
 
-@dataclass(frozen=True)
-class PreloadItem:
-    instance_id: str
-    header: bytes | None
-    """The instance's bytes up to its pixel data, as received at ingestion;
-    None where that would be too large to queue, so the file is read again."""
-
-
 _STOP = object()
 
 
 class PreloadWorker:
-    """Runs ``handle`` on each offered item, in order, on a single thread."""
+    """Runs ``handle`` on each offered instance ID, in order, on a single thread."""
 
     def __init__(
         self,
-        handle: Callable[[PreloadItem], None],
-        on_error: Callable[[PreloadItem, BaseException], None],
+        handle: Callable[[str], None],
+        on_error: Callable[[str, BaseException], None],
         capacity: int = DEFAULT_CAPACITY,
         delay: float = 0.0,
         niceness: int | None = BACKGROUND_NICENESS,
         quiet_period: float = QUIET_PERIOD,
         max_deferral: float = MAX_DEFERRAL,
+        start_when_filled: float = START_WHEN_FILLED,
     ) -> None:
         self._handle = handle
         self._delay = delay
@@ -75,18 +71,19 @@ class PreloadWorker:
         self._niceness = niceness
         self._quiet_period = quiet_period
         self._max_deferral = max_deferral
+        self._start_when_filled = start_when_filled
         self._last_offer = 0.0
 
     def start(self) -> None:
         self._thread.start()
 
-    def offer(self, item: PreloadItem) -> bool:
-        """Queue an item without ever blocking; False if it was dropped."""
+    def offer(self, instance_id: str) -> bool:
+        """Queue an instance without ever blocking; False if it was dropped."""
         if self._stopping.is_set():
             return False
         self._last_offer = time.monotonic()
         try:
-            self._queue.put_nowait((item, self._last_offer))
+            self._queue.put_nowait((instance_id, self._last_offer))
             return True
         except queue.Full:
             self.dropped += 1
@@ -127,24 +124,29 @@ class PreloadWorker:
                 if entry is _STOP:
                     return
                 assert isinstance(entry, tuple)
-                item, offered = entry
+                instance_id, offered = entry
                 self._wait_for_quiet(offered)
                 if self._stopping.is_set():
                     continue
                 if self._delay:
                     time.sleep(self._delay)
                 try:
-                    self._handle(item)
+                    self._handle(instance_id)
                 except Exception as error:  # never let the worker die
-                    self._on_error(item, error)
+                    self._on_error(instance_id, error)
             finally:
                 self._queue.task_done()
 
     def _wait_for_quiet(self, offered: float) -> None:
-        """Wait while instances keep arriving, up to :data:`MAX_DEFERRAL` after this one was offered."""
+        """Wait while instances keep arriving (see :data:`QUIET_PERIOD` and what follows it)."""
+        start_at = max(1, int(self._queue.maxsize * self._start_when_filled))
         while not self._stopping.is_set():
             now = time.monotonic()
             quiet_for = now - self._last_offer
-            if quiet_for >= self._quiet_period or now - offered >= self._max_deferral:
+            if (
+                quiet_for >= self._quiet_period
+                or now - offered >= self._max_deferral
+                or self._queue.qsize() >= start_at
+            ):
                 return
             self._stopping.wait(self._quiet_period - quiet_for)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from ohif_plugin.preload import DEFAULT_CAPACITY as PRELOAD_CAPACITY
 from ohif_plugin.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
@@ -64,16 +65,16 @@ def plugin_errors(server: OrthancServer) -> list[str]:
 
 # --- Orthanc killed while the preload queue is full ------------------------------------------------
 
-STUDIES = 11
 INSTANCES_PER_STUDY = 1000
-"""11,000 instances: more than the preload queue holds (10,000), so it is full when Orthanc is killed."""
+STUDIES = PRELOAD_CAPACITY // INSTANCES_PER_STUDY + 1
+"""One study more than the preload queue holds, so that it is full when Orthanc is killed."""
 
 
 def test_sigkill_with_a_full_preload_queue_loses_nothing(
     make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker is faster than ingestion here: slow it (1 s an instance) so that the queue fills
-    # however slowly the machine ingests (even at 50 instances/s the worker takes only 220 meanwhile).
+    # however slowly the machine ingests (even at 50 instances/s the worker takes only 420 meanwhile).
     monkeypatch.setenv(PRELOAD_DELAY_VARIABLE, "1")
     server = make_server("killed")
     specs = [factory.StudySpec(patient_name=f"Killed^{number}") for number in range(STUDIES)]
@@ -99,7 +100,7 @@ def test_sigkill_with_a_full_preload_queue_loses_nothing(
     with ThreadPoolExecutor(4) as pool:
         before = list(pool.map(stored_summary, range(len(ids))))
     without_summary = before.count(None)
-    assert without_summary >= len(ids) - 10_000, "the instances beyond the queue's capacity have no summary"
+    assert without_summary >= len(ids) - PRELOAD_CAPACITY, "the instances beyond the queue's capacity have no summary"
 
     for first in range(0, len(ids), INSTANCES_PER_STUDY):
         expected = ids[first : first + INSTANCES_PER_STUDY]

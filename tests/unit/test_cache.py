@@ -8,10 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from pydicom.uid import generate_uid
 
 from ohif_plugin.cache import InstanceGone, SummaryCache
-from ohif_plugin.preload import PreloadItem
 from tests.dicom_factory import StudySpec, ct_instance, expected_ct_summary, to_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -176,34 +174,15 @@ def test_all_instances_deleted_gives_an_empty_answer(store: MemoryStore) -> None
 # --- preload --------------------------------------------------------------------------------
 
 
-def test_preload_from_a_good_header(store: MemoryStore, study: StudySpec) -> None:
-    ds = ct_instance(study, generate_uid(), 3, size=64)
-    data = to_bytes(ds)
-    store.files["a"] = data
-    header = data[: data.rfind(b"\xe0\x7f\x10\x00")]  # everything before Pixel Data
+def test_preload_reads_the_file_and_stores_its_summary(store: MemoryStore, study: StudySpec) -> None:
+    expected = _add_ct(store, study, "a", 1)
     cache = SummaryCache(store)
-    cache.preload(PreloadItem("a", header))
-    assert store.reads == []
-    assert _decode(store.metadata["a"]) == expected_ct_summary(study, ds)
+    cache.preload("a")
+    assert store.reads == ["a"]
+    assert _decode(store.metadata["a"]) == expected
     assert cache.counters.computed == 1
-
-
-def test_preload_without_header_reads_the_file(store: MemoryStore, study: StudySpec) -> None:
-    expected = _add_ct(store, study, "a", 1)
-    SummaryCache(store).preload(PreloadItem("a", None))
-    assert store.reads == ["a"]
-    assert _decode(store.metadata["a"]) == expected
-
-
-def test_preload_falls_back_to_the_file_when_the_header_is_not_dicom(
-    store: MemoryStore, study: StudySpec
-) -> None:
-    expected = _add_ct(store, study, "a", 1)
-    SummaryCache(store).preload(PreloadItem("a", NOT_DICOM))
-    assert store.reads == ["a"]
-    assert _decode(store.metadata["a"]) == expected
 
 
 def test_preload_of_a_deleted_instance_raises_instance_gone(store: MemoryStore) -> None:
     with pytest.raises(InstanceGone):
-        SummaryCache(store).preload(PreloadItem("gone", None))
+        SummaryCache(store).preload("gone")

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from ohif_plugin.preload import BACKGROUND_NICENESS, PreloadItem, PreloadWorker
+from ohif_plugin.preload import BACKGROUND_NICENESS, PreloadWorker
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 
 
-def _item(number: int) -> PreloadItem:
-    return PreloadItem(f"instance-{number}", b"header" if number % 2 else None)
+def _item(number: int) -> str:
+    return f"instance-{number}"
 
 
 class Recorder:
@@ -29,18 +29,18 @@ class Recorder:
         self.started = threading.Event()
         self.block = False
 
-    def handle(self, item: PreloadItem) -> None:
+    def handle(self, instance_id: str) -> None:
         self.started.set()
         if self.block:
             assert self.release.wait(WAIT)
         self.threads.add(threading.get_ident())
-        self.handled.append(item.instance_id)
-        if item.instance_id.endswith("-boom"):
+        self.handled.append(instance_id)
+        if instance_id.endswith("-boom"):
             raise RuntimeError("boom")
         self._check_done()
 
-    def on_error(self, item: PreloadItem, error: BaseException) -> None:
-        self.errors.append((item.instance_id, error))
+    def on_error(self, instance_id: str, error: BaseException) -> None:
+        self.errors.append((instance_id, error))
         self._check_done()
 
     def _check_done(self) -> None:
@@ -98,7 +98,7 @@ def test_offer_never_blocks_and_drops_when_full(workers: list[PreloadWorker]) ->
 def test_handler_error_goes_to_on_error_and_worker_continues(workers: list[PreloadWorker]) -> None:
     recorder = Recorder(expected=3)
     worker = _start(workers, recorder)
-    boom = PreloadItem("instance-boom", None)
+    boom = "instance-boom"
     for item in (_item(0), boom, _item(2)):
         assert worker.offer(item)
     assert recorder.done.wait(WAIT)
@@ -130,11 +130,11 @@ def test_stop_discards_queued_items(workers: list[PreloadWorker]) -> None:
 def test_stop_is_prompt_with_many_items_queued(workers: list[PreloadWorker]) -> None:
     handled: list[str] = []
 
-    def slow(item: PreloadItem) -> None:
+    def slow(instance_id: str) -> None:
         time.sleep(0.05)
-        handled.append(item.instance_id)
+        handled.append(instance_id)
 
-    worker = PreloadWorker(slow, lambda item, error: None, capacity=1000)
+    worker = PreloadWorker(slow, lambda instance_id, error: None, capacity=1000)
     workers.append(worker)
     worker.start()
     for number in range(200):
@@ -161,11 +161,11 @@ def test_the_worker_runs_at_the_lowest_cpu_priority() -> None:
     seen: list[int] = []
     done = threading.Event()
 
-    def handle(item: PreloadItem) -> None:
+    def handle(instance_id: str) -> None:
         seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         done.set()
 
-    worker = PreloadWorker(handle, lambda item, error: None)
+    worker = PreloadWorker(handle, lambda instance_id, error: None)
     worker.start()
     try:
         assert worker.offer(_item(1))
@@ -189,8 +189,8 @@ def _stream(worker: PreloadWorker, seconds: float) -> float:
 
 def test_the_worker_waits_for_uploads_to_pause() -> None:
     handled: list[tuple[str, float]] = []
-    worker = PreloadWorker(lambda item: handled.append((item.instance_id, time.monotonic())),
-                           lambda item, error: None, quiet_period=0.1, max_deferral=30.0)
+    worker = PreloadWorker(lambda instance_id: handled.append((instance_id, time.monotonic())),
+                           lambda instance_id, error: None, quiet_period=0.1, max_deferral=30.0)
     worker.start()
     try:
         last_offer = _stream(worker, 0.4)
@@ -206,11 +206,24 @@ def test_the_worker_waits_for_uploads_to_pause() -> None:
 
 def test_the_worker_does_not_wait_longer_than_the_maximum_deferral() -> None:
     handled: list[tuple[str, float]] = []
-    worker = PreloadWorker(lambda item: handled.append((item.instance_id, time.monotonic())),
-                           lambda item, error: None, quiet_period=0.1, max_deferral=0.1)
+    worker = PreloadWorker(lambda instance_id: handled.append((instance_id, time.monotonic())),
+                           lambda instance_id, error: None, quiet_period=0.1, max_deferral=0.1)
     worker.start()
     try:
         last_offer = _stream(worker, 0.6)
     finally:
         assert worker.stop(WAIT)
     assert any(moment < last_offer for _, moment in handled)  # work went on during the stream
+
+
+def test_the_worker_starts_before_the_pause_when_the_queue_fills() -> None:
+    handled: list[tuple[str, float]] = []
+    worker = PreloadWorker(lambda instance_id: handled.append((instance_id, time.monotonic())),
+                           lambda instance_id, error: None, capacity=20, quiet_period=0.1, max_deferral=30.0)
+    worker.start()
+    try:
+        last_offer = _stream(worker, 0.6)  # about 50 offers into a queue of 20, half full after 10
+    finally:
+        assert worker.stop(WAIT)
+    assert any(moment < last_offer for _, moment in handled)  # work went on during the stream
+    assert worker.dropped == 0, "the worker kept room in the queue"
