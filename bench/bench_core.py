@@ -600,6 +600,13 @@ def machine_description(environment: Environment) -> list[str]:
     ]
 
 
+def report_header(title: str, environment: Environment, command: str | None = None) -> list[str]:
+    """The lines every report section starts with: when and what, how to run it again, on which machine."""
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    run_again = [f"`{command}`", ""] if command else []
+    return [f"## {now}: {title}", "", *run_again, *(f"- {line}" for line in machine_description(environment)), ""]
+
+
 def format_number(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
@@ -691,12 +698,8 @@ below, newest last.
 def report_section(
     args: argparse.Namespace, samples: Samples, environment: Environment, profiles: Sequence[Profile]
 ) -> str:
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = [
-        f"## {now}: {args.instances} instances, {args.runs} runs, {args.clients} clients",
-        "",
-        *(f"- {line}" for line in machine_description(environment)),
-        "",
+        *report_header(f"{args.instances} instances, {args.runs} runs, {args.clients} clients", environment),
         "### Server figures",
         "",
         *figure_table(SERVER_FIGURES, samples, reference_for(args.instances)),
