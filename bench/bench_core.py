@@ -697,7 +697,7 @@ below, newest last.
 
 def report_section(
     args: argparse.Namespace, samples: Samples, environment: Environment, profiles: Sequence[Profile]
-) -> str:
+) -> list[str]:
     lines = [
         *report_header(f"{args.instances} instances, {args.runs} runs, {args.clients} clients", environment),
         "### Server figures",
@@ -718,7 +718,7 @@ def report_section(
         ]
         for profile in profiles:
             lines += profile_lines(profile)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def append_report(output: Path, section: str) -> None:
@@ -775,8 +775,9 @@ def measure(
     return samples, environment, profiles
 
 
-def publish(section: str, output: Path, no_output: bool) -> None:
-    """Print a report section and, unless told not to, append it to the benchmarks file."""
+def publish(lines: Sequence[str], output: Path, no_output: bool) -> None:
+    """Print a report section (its lines) and, unless told not to, append it to the benchmarks file."""
+    section = "\n".join(lines) + "\n"
     print(section)
     if not no_output:
         append_report(output, section)
@@ -790,8 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("--profile needs py-spy: .venv/bin/pip install py-spy")
         return 2
     samples, environment, profiles = measure(args.instances, args.runs, args.clients, args.workdir, py_spy)
-    section = report_section(args, samples, environment, profiles)
-    publish(section, args.output, args.no_output)
+    publish(report_section(args, samples, environment, profiles), args.output, args.no_output)
     return 0
 
 

@@ -103,8 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *chart(results),
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    publish(section, args.output, args.no_output)
+    publish(lines, args.output, args.no_output)
     return 0
 
 

@@ -119,8 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *rows,
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    publish(section, args.output, args.no_output)
+    publish(lines, args.output, args.no_output)
     return 0
 
 
