@@ -83,6 +83,19 @@ def wait_until_drawn(page: Page, canvases: int = 1, timeout: float = 90.0) -> li
     fail_with_screenshot(page, "ohif-not-drawn", f"no image drawn within {timeout} s (pixel counts {counts})")
 
 
+def thumbnail_labels(viewer: Page, at_least: int) -> list[str]:
+    """The text of each series thumbnail of the viewer's study browser, once it shows ``at_least`` of them."""
+    viewer.wait_for_function(
+        "(count) => document.querySelectorAll('[data-cy=\"study-browser-thumbnail\"]').length >= count",
+        arg=at_least,
+        timeout=30_000,
+    )
+    labels: list[str] = viewer.eval_on_selector_all(
+        '[data-cy="study-browser-thumbnail"]', "items => items.map(item => item.textContent)"
+    )
+    return labels
+
+
 def open_explorer_study(page: Page, server: OrthancServer | str, study_id: str, query: str = "") -> None:
     """Orthanc Explorer's page of a study.
 
