@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 
-from bench.bench_core import append_report, cpu_seconds, log, timed_get, upload_all
+from bench.bench_core import cpu_seconds, log, publish, timed_get, upload_all
 from ohif_plugin import __version__ as PLUGIN_VERSION
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
 from tests.orthanc_server import OrthancServer
@@ -83,7 +83,7 @@ def describe(values: Sequence[float], digits: int) -> str:
     return " | ".join(f"{value:.{digits}f}" for value in (statistics.median(values), min(values), max(values)))
 
 
-def report_section(args: argparse.Namespace, results: dict[str, Any]) -> str:
+def report_section(args: argparse.Namespace, results: dict[str, Any]) -> list[str]:
     without, with_backfill = results["without"], results["with"]
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
@@ -118,9 +118,8 @@ def report_section(args: argparse.Namespace, results: dict[str, Any]) -> str:
         f"summaries computed in {backfill['Seconds']:.1f} s ({backfill['InstancesChecked'] / backfill['Seconds']:.0f} "
         f"instances/s, including the rounds' load); Orthanc CPU time over the whole measurement: "
         f"{results['cpu_without']:.1f} s without, {results['cpu_with']:.1f} s with the backfill.",
-        "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,10 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if counted == 0:
         log("The backfill ended before the first round did: use a larger --backlog")
         return 1
-    section = report_section(args, results)
-    print(section)
-    if not args.no_output:
-        append_report(args.output, section)
+    publish(report_section(args, results), args.output, args.no_output)
     return 0
 
 

@@ -600,6 +600,13 @@ def machine_description(environment: Environment) -> list[str]:
     ]
 
 
+def report_header(title: str, environment: Environment, command: str | None = None) -> list[str]:
+    """The lines every report section starts with: when and what, how to run it again, on which machine."""
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    run_again = [f"`{command}`", ""] if command else []
+    return [f"## {now}: {title}", "", *run_again, *(f"- {line}" for line in machine_description(environment)), ""]
+
+
 def format_number(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
@@ -690,13 +697,9 @@ below, newest last.
 
 def report_section(
     args: argparse.Namespace, samples: Samples, environment: Environment, profiles: Sequence[Profile]
-) -> str:
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+) -> list[str]:
     lines = [
-        f"## {now}: {args.instances} instances, {args.runs} runs, {args.clients} clients",
-        "",
-        *(f"- {line}" for line in machine_description(environment)),
-        "",
+        *report_header(f"{args.instances} instances, {args.runs} runs, {args.clients} clients", environment),
         "### Server figures",
         "",
         *figure_table(SERVER_FIGURES, samples, reference_for(args.instances)),
@@ -715,7 +718,7 @@ def report_section(
         ]
         for profile in profiles:
             lines += profile_lines(profile)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def append_report(output: Path, section: str) -> None:
@@ -772,8 +775,9 @@ def measure(
     return samples, environment, profiles
 
 
-def publish(section: str, output: Path, no_output: bool) -> None:
-    """Print a report section and, unless told not to, append it to the benchmarks file."""
+def publish(lines: Sequence[str], output: Path, no_output: bool) -> None:
+    """Print a report section (its lines) and, unless told not to, append it to the benchmarks file."""
+    section = "\n".join(lines) + "\n"
     print(section)
     if not no_output:
         append_report(output, section)
@@ -787,8 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("--profile needs py-spy: .venv/bin/pip install py-spy")
         return 2
     samples, environment, profiles = measure(args.instances, args.runs, args.clients, args.workdir, py_spy)
-    section = report_section(args, samples, environment, profiles)
-    publish(section, args.output, args.no_output)
+    publish(report_section(args, samples, environment, profiles), args.output, args.no_output)
     return 0
 
 

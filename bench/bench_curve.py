@@ -13,13 +13,12 @@ the ratios hold as the study grows.
 from __future__ import annotations
 
 import argparse
-import datetime
 import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.bench_core import DEFAULT_OUTPUT, Samples, log, machine_description, measure, publish
+from bench.bench_core import DEFAULT_OUTPUT, Samples, log, measure, publish, report_header
 
 JSON_REFERENCE = {500: (0.120, 0.430), 2000: (0.370, 1.36)}
 """The C++ plugin's ohif-dicom-json, with every summary and with none (s)."""
@@ -93,21 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[size] = samples
         log(f"{size} instances done")
     assert environment is not None
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = [
-        f"## {now}: study-size curve ({', '.join(f'{size:,}' for size in sizes)} instances), {args.runs} runs",
-        "",
-        f"`.venv/bin/python -m bench.bench_curve --sizes {args.sizes} --runs {args.runs}`",
-        "",
-        *(f"- {line}" for line in machine_description(environment)),
-        "",
+        *report_header(
+            f"study-size curve ({', '.join(f'{size:,}' for size in sizes)} instances), {args.runs} runs",
+            environment,
+            f".venv/bin/python -m bench.bench_curve --sizes {args.sizes} --runs {args.runs}",
+        ),
         *table(results),
         "",
         *chart(results),
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    publish(section, args.output, args.no_output)
+    publish(lines, args.output, args.no_output)
     return 0
 
 

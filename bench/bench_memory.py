@@ -13,7 +13,6 @@ reads the process's resident memory (VmRSS) before, during and after.
 from __future__ import annotations
 
 import argparse
-import datetime
 import itertools
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from bench.bench_core import DEFAULT_OUTPUT, Environment, log, machine_description, publish
+from bench.bench_core import DEFAULT_OUTPUT, Environment, log, publish, report_header
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
 from tests.orthanc_server import OrthancServer
@@ -108,23 +107,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             plain.stop()
             plugin.stop()
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    command = ".venv/bin/python -m bench.bench_memory"
+    if args.requests != 10_000:
+        command += f" --requests {args.requests}"
     lines = [
-        f"## {now}: Orthanc's resident memory over {args.requests:,} requests per series",
-        "",
-        "`.venv/bin/python -m bench.bench_memory" + (f" --requests {args.requests}`" if args.requests != 10_000
-                                                     else "`"),
-        "",
-        *(f"- {line}" for line in machine_description(Environment("1.10.1", "4.0"))),
-        "",
+        *report_header(f"Orthanc's resident memory over {args.requests:,} requests per series",
+                       Environment("1.10.1", "4.0"), command),
         "| series | requests | RSS before (MB) | RSS after (MB) | growth (MB) | growth per request (KB) | "
         "RSS at each fifth (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         *rows,
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    publish(section, args.output, args.no_output)
+    publish(lines, args.output, args.no_output)
     return 0
 
 

@@ -30,11 +30,11 @@ import requests
 
 from bench.bench_core import (
     DEFAULT_OUTPUT,
-    append_report,
     cpu_seconds,
     generate_files,
     log,
     per_request_ms,
+    publish,
     timed_get,
     upload_all,
     wait_for_summaries,
@@ -151,7 +151,7 @@ def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[
     return timings
 
 
-def report(timings: list[Timing], instances: int, requests_count: int, notes: list[str]) -> str:
+def report(timings: list[Timing], instances: int, requests_count: int, notes: list[str]) -> list[str]:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"## {now}: scale-out, study JSON on a second server ({instances} instances, "
@@ -177,7 +177,7 @@ def report(timings: list[Timing], instances: int, requests_count: int, notes: li
             f"| {max(timing.seconds):.3f} | {statistics.median(timing.cpu):.2f} "
             f"| {statistics.median(timing.database_cpu):.2f} | {timing.metadata_ms:.3f} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,10 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scale-out-") as workdir:
         notes: list[str] = []
         timings = measure(files, arguments.requests, Path(workdir), notes)
-    section = report(timings, arguments.instances, arguments.requests, notes)
-    print(section)
-    if not arguments.no_output:
-        append_report(arguments.output, section)
+    publish(report(timings, arguments.instances, arguments.requests, notes), arguments.output, arguments.no_output)
     return 0
 
 

@@ -42,9 +42,6 @@ VERSION_KEY = "Version"
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 """A summary is about 1 KB; anything this large is garbage, not a summary."""
 
-PIXEL_DATA_TAG_BYTES = b"\xe0\x7f\x10\x00"
-"""(7FE0,0010) in little endian, as it precedes the pixel data of a file."""
-
 Summary = dict[str, Any]
 
 logger = logging.getLogger(__name__)
@@ -244,33 +241,6 @@ def _extensions(data: bytes) -> dict[str, Any]:
     except Exception as error:
         logger.warning("Extended fields not readable (%s: %s); shown as a plain image", type(error).__name__, error)
         return no_extensions()
-
-
-def _is_pixel_data_element(data: bytes, offset: int) -> bool:
-    """Whether the pixel data tag at ``offset`` starts a real element, not bytes of a value."""
-    vr, reserved = data[offset + 4 : offset + 6], data[offset + 6 : offset + 8]
-    if vr in (b"OB", b"OW") and reserved == b"\x00\x00":  # explicit VR
-        length, header_size = int.from_bytes(data[offset + 8 : offset + 12], "little"), 12
-    else:  # implicit VR
-        length, header_size = int.from_bytes(data[offset + 4 : offset + 8], "little"), 8
-    return length == 0xFFFFFFFF or offset + header_size + length <= len(data)
-
-
-def header_bytes(data: bytes, attempts: int = 8) -> bytes:
-    """The part of a DICOM file before its pixel data, to keep queued items small.
-
-    The pixel data element is normally the last one, so look for its tag from
-    the end, skipping occurrences that are not followed by a plausible element
-    header. If none is found, the whole file is the header.
-    """
-    offset = data.rfind(PIXEL_DATA_TAG_BYTES)
-    for _ in range(attempts):
-        if offset <= 0:
-            break
-        if _is_pixel_data_element(data, offset):
-            return data[:offset]
-        offset = data.rfind(PIXEL_DATA_TAG_BYTES, 0, offset)
-    return data
 
 
 # --- Metadata 4202 codec -----------------------------------------------------

@@ -213,16 +213,26 @@ def pet_instance(study: StudySpec, series_uid: str, index: int) -> Dataset:
     return ds
 
 
-def multiframe_instance(study: StudySpec, frames: int = 5, size: int = 32) -> Dataset:
+def series_dataset(
+    study: StudySpec, sop_class: str, modality: str, number: int, description: str | None = None
+) -> Dataset:
+    """The first and only instance of a new series of the study, without its image."""
     ds = _study_dataset(study)
     sop_uid = generate_uid()
-    ds.file_meta = _file_meta(MULTIFRAME_GRAYSCALE_WORD_SC, sop_uid)
-    ds.SOPClassUID = MULTIFRAME_GRAYSCALE_WORD_SC
+    ds.file_meta = _file_meta(sop_class, sop_uid)
+    ds.SOPClassUID = sop_class
     ds.SOPInstanceUID = sop_uid
     ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = 2
-    ds.Modality = "OT"
+    ds.SeriesNumber = number
+    if description is not None:
+        ds.SeriesDescription = description
+    ds.Modality = modality
     ds.InstanceNumber = 1
+    return ds
+
+
+def multiframe_instance(study: StudySpec, frames: int = 5, size: int = 32) -> Dataset:
+    ds = series_dataset(study, MULTIFRAME_GRAYSCALE_WORD_SC, "OT", 2)
     ds.NumberOfFrames = frames
     ds.FrameTime = "40"
     _set_grayscale_pixels(ds, size, bits_stored=16)
@@ -232,17 +242,7 @@ def multiframe_instance(study: StudySpec, frames: int = 5, size: int = 32) -> Da
 
 def without_pixel_data(study: StudySpec) -> Dataset:
     """A Basic Text SR-like object: no pixel data at all."""
-    ds = _study_dataset(study)
-    sop_uid = generate_uid()
-    sr_class = "1.2.840.10008.5.1.4.1.1.88.11"
-    ds.file_meta = _file_meta(sr_class, sop_uid)
-    ds.SOPClassUID = sr_class
-    ds.SOPInstanceUID = sop_uid
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = 9
-    ds.Modality = "SR"
-    ds.InstanceNumber = 1
-    return ds
+    return series_dataset(study, "1.2.840.10008.5.1.4.1.1.88.11", "SR", 9)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence
 from pydicom.uid import MPEG4HP41
 
-from tests.dicom_factory import StudySpec, _file_meta, _study_dataset, generate_uid
+from tests.dicom_factory import StudySpec, generate_uid, series_dataset
 
 ULTRASOUND_MULTI_FRAME = "1.2.840.10008.5.1.4.1.1.3.1"
 ENHANCED_MR = "1.2.840.10008.5.1.4.1.1.4.1"
@@ -28,20 +28,6 @@ ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
 VIDEO_PHOTOGRAPHIC = "1.2.840.10008.5.1.4.1.1.77.1.4.1"
 
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
-
-
-def _series_dataset(study: StudySpec, sop_class: str, modality: str, description: str, number: int) -> Dataset:
-    ds = _study_dataset(study)
-    sop_uid = generate_uid()
-    ds.file_meta = _file_meta(sop_class, sop_uid)
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = sop_uid
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = number
-    ds.SeriesDescription = description
-    ds.Modality = modality
-    ds.InstanceNumber = 1
-    return ds
 
 
 def frame_pixels(frames: int, size: int) -> np.ndarray:
@@ -77,7 +63,7 @@ def _set_pixel_module(ds: Dataset, size: int, samples: int) -> None:
 
 def ultrasound_multiframe(study: StudySpec, frames: int = 12, size: int = 96) -> Dataset:
     """An RGB Ultrasound Multi-frame Image, 25 frames per second."""
-    ds = _series_dataset(study, ULTRASOUND_MULTI_FRAME, "US", "Cine loop", 20)
+    ds = series_dataset(study, ULTRASOUND_MULTI_FRAME, "US", 20, "Cine loop")
     _set_pixel_module(ds, size, samples=3)
     ds.NumberOfFrames = frames
     ds.FrameTime = "40"
@@ -127,7 +113,7 @@ def enhanced_instance(
     """
     geometry = geometry or EnhancedGeometry()
     modality = "CT" if sop_class == ENHANCED_CT else "MR"
-    ds = _series_dataset(study, sop_class, modality, f"Enhanced {modality}", 30)
+    ds = series_dataset(study, sop_class, modality, 30, f"Enhanced {modality}")
     ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
     ds.FrameOfReferenceUID = generate_uid()
     ds.NumberOfFrames = frames
@@ -192,7 +178,7 @@ def minimal_pdf(text: str = "OHIF PDF test") -> bytes:
 
 
 def encapsulated_pdf(study: StudySpec, document: bytes, title: str = "Report") -> Dataset:
-    ds = _series_dataset(study, ENCAPSULATED_PDF, "DOC", "PDF report", 40)
+    ds = series_dataset(study, ENCAPSULATED_PDF, "DOC", 40, "PDF report")
     ds.DocumentTitle = title
     ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
     ds.BurnedInAnnotation = "YES"
@@ -225,7 +211,7 @@ def video_instance(study: StudySpec, video: bytes, frames: int, size: int, rate:
     The whole MP4 file is the single fragment of the encapsulated pixel data,
     as DICOM video objects made from MP4 files commonly are.
     """
-    ds = _series_dataset(study, VIDEO_PHOTOGRAPHIC, "XC", "Video", 50)
+    ds = series_dataset(study, VIDEO_PHOTOGRAPHIC, "XC", 50, "Video")
     ds.file_meta.TransferSyntaxUID = MPEG4HP41
     ds.Rows = size
     ds.Columns = size

@@ -6,13 +6,15 @@ so it runs as any user and next to other instances.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.orthanc_server import free_port
+from tests.orthanc_server import OrthancServer, free_port
 
 NGINX = os.environ.get("NGINX_BINARY", "/usr/sbin/nginx")
 
@@ -109,6 +111,11 @@ class Nginx:
         )
         self.process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def proxied_url(self) -> str:
+        """Where clients see the upstream: this proxy's URL and prefix, no trailing slash (as OrthancServer.url)."""
+        return self.url + self.prefix.removesuffix("/")
+
     def log_tail(self, lines: int = 30) -> str:
         texts = []
         for name in ("stderr.log", "error.log"):
@@ -154,6 +161,18 @@ class Nginx:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def orthanc_behind_nginx(
+    folder: Path, prefix: str, token: str | None = None
+) -> Iterator[tuple[OrthancServer, Nginx]]:
+    """An Orthanc that nginx mounts under ``prefix``, its "RouterBasename" set to match; both stopped at the end."""
+    with (
+        OrthancServer(folder / "orthanc", ohif={"RouterBasename": prefix + "ohif/"}) as server,
+        Nginx(folder / "nginx", prefix=prefix, upstream=server.url, token=token) as nginx,
+    ):
+        yield server, nginx
 
 
 class BalancingNginx(Nginx):

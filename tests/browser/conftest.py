@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -63,6 +64,13 @@ def drawn_pixels(page: Page) -> list[int]:
     return list(page.evaluate(COUNT_DRAWN_PIXELS))
 
 
+def fail_with_screenshot(page: Page, name: str, message: str) -> NoReturn:
+    """Fail with ``message``, keeping what the page showed in /tmp/``name``.png to look at."""
+    screenshot = f"/tmp/{name}.png"
+    page.screenshot(path=screenshot)
+    raise AssertionError(f"{message}; see {screenshot}")
+
+
 def wait_until_drawn(page: Page, canvases: int = 1, timeout: float = 90.0) -> list[int]:
     """Wait until at least ``canvases`` canvases show an image; returns the pixel counts."""
     deadline = time.monotonic() + timeout
@@ -72,19 +80,38 @@ def wait_until_drawn(page: Page, canvases: int = 1, timeout: float = 90.0) -> li
         if sum(count > DRAWN for count in counts) >= canvases:
             return counts
         page.wait_for_timeout(250)
-    screenshot = "/tmp/ohif-not-drawn.png"
-    page.screenshot(path=screenshot)
-    raise AssertionError(f"no image drawn within {timeout} s (pixel counts {counts}); see {screenshot}")
+    fail_with_screenshot(page, "ohif-not-drawn", f"no image drawn within {timeout} s (pixel counts {counts})")
 
 
-def open_explorer_study(page: Page, server: OrthancServer, study_id: str) -> None:
-    page.goto(f"{server.url}/app/explorer.html#study?uuid={study_id}")
+def thumbnail_labels(viewer: Page, at_least: int) -> list[str]:
+    """The text of each series thumbnail of the viewer's study browser, once it shows ``at_least`` of them."""
+    viewer.wait_for_function(
+        "(count) => document.querySelectorAll('[data-cy=\"study-browser-thumbnail\"]').length >= count",
+        arg=at_least,
+        timeout=30_000,
+    )
+    labels: list[str] = viewer.eval_on_selector_all(
+        '[data-cy="study-browser-thumbnail"]', "items => items.map(item => item.textContent)"
+    )
+    return labels
+
+
+def open_explorer_study(page: Page, server: OrthancServer | str, study_id: str, query: str = "") -> None:
+    """Orthanc Explorer's page of a study.
+
+    ``server``: an Orthanc, or the URL at which the browser sees one (a proxy and its prefix, no trailing slash);
+    ``query``: what the page's URL carries, e.g. ``?token=...``.
+    """
+    root = server if isinstance(server, str) else server.url
+    page.goto(f"{root}/app/explorer.html{query}#study?uuid={study_id}")
     page.wait_for_selector("#ohif-button", timeout=30_000)
 
 
-def open_viewer_from_explorer(page: Page, server: OrthancServer, study_id: str, mode: str = "Basic viewer") -> Page:
+def open_viewer_from_explorer(
+    page: Page, server: OrthancServer | str, study_id: str, mode: str = "Basic viewer", query: str = ""
+) -> Page:
     """Click "Open OHIF viewer" on the study page and choose ``mode``; returns the new window."""
-    open_explorer_study(page, server, study_id)
+    open_explorer_study(page, server, study_id, query)
     page.click("#ohif-button")
     with page.expect_popup() as popup:
         page.click(f"li.ohif-mode:has-text('{mode}')")

@@ -22,7 +22,13 @@ import pytest
 from playwright.sync_api import Dialog, Page
 
 from tests import dicom_factory as factory
-from tests.browser.conftest import open_explorer_study, open_viewer_from_explorer, upload_study, wait_until_drawn
+from tests.browser.conftest import (
+    open_explorer_study,
+    open_viewer_from_explorer,
+    thumbnail_labels,
+    upload_study,
+    wait_until_drawn,
+)
 from tests.conftest import ServerFactory
 from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 
@@ -159,12 +165,7 @@ def test_hostile_dicom_text_is_shown_literally_in_the_viewer(
 ) -> None:
     viewer = open_viewer_from_explorer(page, orthanc, hostile_study)
     wait_until_drawn(viewer)
-    viewer.wait_for_function(
-        "() => document.querySelectorAll('[data-cy=\"study-browser-thumbnail\"]').length >= 1", timeout=30_000
-    )
-    thumbnails = viewer.eval_on_selector_all(
-        '[data-cy="study-browser-thumbnail"]', "items => items.map(item => item.textContent)"
-    )
+    thumbnails = thumbnail_labels(viewer, at_least=1)
     assert any(HOSTILE_TEXT["SeriesDescription"] in label for label in thumbnails), thumbnails
     assert HOSTILE_TEXT["StudyDescription"] in viewer.locator("body").inner_text()  # the study browser
     assert viewer.locator("b", has_text="bold").count() == 0  # the markup stayed text

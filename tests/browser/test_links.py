@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
-from tests.browser.conftest import DRAWN, drawn_pixels, open_explorer_study, wait_until_drawn
-from tests.nginx import Nginx
+from tests.browser.conftest import DRAWN, drawn_pixels, open_viewer_from_explorer, wait_until_drawn
+from tests.nginx import Nginx, orthanc_behind_nginx
 from tests.orthanc_server import OrthancServer
 
 PREFIX = "/imaging/"
@@ -96,12 +96,7 @@ def test_an_unknown_uid_shows_a_404_page_not_a_blank_viewer(orthanc: OrthancServ
 
 def test_the_explorer_button_passes_its_token_on(orthanc: OrthancServer, ct_study: tuple[str, str], page: Page) -> None:
     study_id, _ = ct_study
-    page.goto(f"{orthanc.url}/app/explorer.html?token={TOKEN}#study?uuid={study_id}")
-    page.wait_for_selector("#ohif-button", timeout=30_000)
-    page.click("#ohif-button")
-    with page.expect_popup() as popup:
-        page.click("li.ohif-mode:has-text('Basic viewer')")
-    viewer = popup.value
+    viewer = open_viewer_from_explorer(page, orthanc, study_id, query=f"?token={TOKEN}")
     assert viewer.url == (
         f"{orthanc.url}/ohif/viewer?url=../studies/{study_id}/ohif-dicom-json%3Ftoken%3D{TOKEN}&token={TOKEN}"
     )
@@ -115,43 +110,32 @@ def test_without_a_token_the_explorer_button_is_unchanged(
     orthanc: OrthancServer, ct_study: tuple[str, str], page: Page
 ) -> None:
     study_id, _ = ct_study
-    open_explorer_study(page, orthanc, study_id)
-    page.click("#ohif-button")
-    with page.expect_popup() as popup:
-        page.click("li.ohif-mode:has-text('Basic viewer')")
-    assert popup.value.url == f"{orthanc.url}/ohif/viewer?url=../studies/{study_id}/ohif-dicom-json"
+    viewer = open_viewer_from_explorer(page, orthanc, study_id)
+    assert viewer.url == f"{orthanc.url}/ohif/viewer?url=../studies/{study_id}/ohif-dicom-json"
 
 
 # --- behind a proxy that wants a token for studies and instances ------------------------------------
 
 
 @pytest.fixture(scope="module")
-def guarded_orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
-    server = OrthancServer(tmp_path_factory.mktemp("orthanc"), ohif={"RouterBasename": PREFIX + "ohif/"})
-    server.start()
-    yield server
-    server.stop()
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancServer, Nginx]]:
+    """Orthanc, and nginx in front of it under PREFIX: /studies/ and /instances/ only with token=TOKEN (else 403)."""
+    with orthanc_behind_nginx(tmp_path_factory.mktemp("guarded"), PREFIX, token=TOKEN) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")
-def guard(tmp_path_factory: pytest.TempPathFactory, guarded_orthanc: OrthancServer) -> Iterator[Nginx]:
-    """nginx in front of Orthanc under PREFIX: /studies/ and /instances/ only with token=TOKEN (else 403)."""
-    nginx = Nginx(tmp_path_factory.mktemp("nginx"), prefix=PREFIX, upstream=guarded_orthanc.url, token=TOKEN)
-    nginx.start()
-    yield nginx
-    nginx.stop()
-
-
-@pytest.fixture(scope="module")
-def guarded_study(guarded_orthanc: OrthancServer) -> tuple[str, str]:
+def guarded_study(guarded: tuple[OrthancServer, Nginx]) -> tuple[str, str]:
+    guarded_orthanc, _ = guarded
     spec = factory.StudySpec(patient_name="Token^Link")
     files = [factory.to_bytes(ds) for ds in factory.ct_series(spec, 8)]
     return guarded_orthanc.study_of(guarded_orthanc.upload_all(files)[0]), spec.study_uid
 
 
 def test_a_link_with_the_token_draws_the_study_through_the_guard(
-    guard: Nginx, guarded_study: tuple[str, str], page: Page
+    guarded: tuple[OrthancServer, Nginx], guarded_study: tuple[str, str], page: Page
 ) -> None:
+    _, guard = guarded
     study_id, study_uid = guarded_study
     failures = record_failures(page)
     instance_urls: list[str] = []
@@ -165,7 +149,10 @@ def test_a_link_with_the_token_draws_the_study_through_the_guard(
                for url in instance_urls), instance_urls
 
 
-def test_a_link_without_the_token_draws_nothing(guard: Nginx, guarded_study: tuple[str, str], page: Page) -> None:
+def test_a_link_without_the_token_draws_nothing(
+    guarded: tuple[OrthancServer, Nginx], guarded_study: tuple[str, str], page: Page
+) -> None:
+    _, guard = guarded
     study_id, study_uid = guarded_study
     with page.expect_response(lambda answer: urlsplit(answer.url).path.endswith("/ohif-dicom-json")) as study_json:
         page.goto(f"{guard.url}{PREFIX}ohif/viewer?StudyInstanceUIDs={study_uid}")

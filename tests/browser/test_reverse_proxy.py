@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
 from tests import media_factory as media
-from tests.browser.conftest import DRAWN, upload_study, wait_until_drawn
+from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.browser.media_checks import (
     BLUE_RECTANGLE,
     PDF_OBJECT,
@@ -18,39 +18,21 @@ from tests.browser.media_checks import (
     fetched_digest,
     wait_for_blue_rectangle,
 )
-from tests.nginx import Nginx
+from tests.nginx import Nginx, orthanc_behind_nginx
 from tests.orthanc_server import OrthancServer
 
 PREFIX = "/imaging/demo/orthanc/"
 
 
 @pytest.fixture(scope="module")
-def orthanc_behind_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
-    server = OrthancServer(tmp_path_factory.mktemp("orthanc"), ohif={"RouterBasename": PREFIX + "ohif/"})
-    server.start()
-    yield server
-    server.stop()
+def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancServer, Nginx]]:
+    """Orthanc, and the nginx that mounts it under PREFIX."""
+    with orthanc_behind_nginx(tmp_path_factory.mktemp("proxied"), PREFIX) as servers:
+        yield servers
 
 
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory, orthanc_behind_proxy: OrthancServer) -> Iterator[Nginx]:
-    nginx = Nginx(tmp_path_factory.mktemp("nginx"), prefix=PREFIX, upstream=orthanc_behind_proxy.url)
-    nginx.start()
-    yield nginx
-    nginx.stop()
-
-
-def open_viewer_through_proxy(page: Page, proxy: Nginx, study_id: str) -> Page:
-    page.goto(f"{proxy.url}{PREFIX}app/explorer.html#study?uuid={study_id}")
-    page.wait_for_selector("#ohif-button", timeout=30_000)
-    page.click("#ohif-button")
-    with page.expect_popup() as popup:
-        page.click("li.ohif-mode:has-text('Basic viewer')")
-    viewer: Page = popup.value
-    return viewer
-
-
-def test_the_proxy_serves_the_viewer_under_the_prefix(proxy: Nginx) -> None:
+def test_the_proxy_serves_the_viewer_under_the_prefix(proxied: tuple[OrthancServer, Nginx]) -> None:
+    _, proxy = proxied
     index = requests.get(f"{proxy.url}{PREFIX}ohif/viewer", timeout=60)
     assert index.status_code == 200
     assert "window.PUBLIC_URL = publicPath" in index.text
@@ -63,14 +45,15 @@ def test_the_proxy_serves_the_viewer_under_the_prefix(proxy: Nginx) -> None:
 
 
 def test_explorer_through_the_proxy_opens_the_viewer_which_draws_the_image(
-    orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page
+    proxied: tuple[OrthancServer, Nginx], page: Page
 ) -> None:
+    orthanc_behind_proxy, proxy = proxied
     spec = factory.StudySpec(patient_name="Behind^Proxy")
     study_id = upload_study(orthanc_behind_proxy, [factory.to_bytes(ds) for ds in factory.ct_series(spec, 8)])
     failed: list[str] = []
     page.context.on("requestfailed", lambda request: failed.append(request.url))
     page.context.on("response", lambda answer: failed.append(answer.url) if answer.status >= 400 else None)
-    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    viewer = open_viewer_from_explorer(page, proxy.proxied_url, study_id)
     assert viewer.url == f"{proxy.url}{PREFIX}ohif/viewer?url=../studies/{study_id}/ohif-dicom-json"
     assert max(wait_until_drawn(viewer)) > DRAWN
     # Everything the viewer loaded went through the prefix.
@@ -84,24 +67,26 @@ def test_explorer_through_the_proxy_opens_the_viewer_which_draws_the_image(
 
 
 def test_jpeg2000_through_the_proxy_is_decoded_by_the_workers(
-    orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page
+    proxied: tuple[OrthancServer, Nginx], page: Page
 ) -> None:
+    orthanc_behind_proxy, proxy = proxied
     study_id = upload_study(orthanc_behind_proxy, [factory.bundled_test_file("JPEG2000.dcm")])
     worker_urls: list[str] = []
     page.context.on("request", lambda request: worker_urls.append(request.url) if ".wasm" in request.url else None)
-    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    viewer = open_viewer_from_explorer(page, proxy.proxied_url, study_id)
     assert viewer.url.startswith(f"{proxy.url}{PREFIX}ohif/viewer?url=../studies/")
     assert max(wait_until_drawn(viewer)) > DRAWN
     assert worker_urls, "no decoder WebAssembly was loaded"
     assert all(url.startswith(proxy.url + PREFIX + "ohif/") for url in worker_urls), worker_urls
 
 
-def test_a_pdf_through_the_proxy_is_shown(orthanc_behind_proxy: OrthancServer, proxy: Nginx, page: Page) -> None:
+def test_a_pdf_through_the_proxy_is_shown(proxied: tuple[OrthancServer, Nginx], page: Page) -> None:
     """The document URL is relative to the viewer page, so it goes through the prefix too."""
+    orthanc_behind_proxy, proxy = proxied
     document = media.minimal_pdf("Behind a proxy")
     ds = media.encapsulated_pdf(factory.StudySpec(patient_name="Proxy^Pdf"), document)
     study_id = upload_study(orthanc_behind_proxy, [factory.to_bytes(ds)])
-    viewer = open_viewer_through_proxy(page, proxy, study_id)
+    viewer = open_viewer_from_explorer(page, proxy.proxied_url, study_id)
     viewer.wait_for_selector(f"{PDF_OBJECT}[data]", state="attached", timeout=90_000)
     url = viewer.eval_on_selector(PDF_OBJECT, "element => element.data")
     assert url.startswith(f"{proxy.url}{PREFIX}instances/"), url

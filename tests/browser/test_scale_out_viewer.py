@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests import dicom_factory as factory
-from tests.browser.conftest import DRAWN, upload_study, wait_until_drawn
+from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.nginx import BalancingNginx
 from tests.orthanc_server import OrthancServer
 from tests.postgres import PostgresCluster
@@ -57,12 +57,7 @@ def test_the_viewer_draws_a_study_served_by_both_servers(
     instance_ids = [str(instance["ID"]) for instance in a.get(f"/studies/{study_id}/instances").json()]
     written_by_a = a.wait_for_metadata(instance_ids)
 
-    page.goto(f"{balancer.url}/app/explorer.html#study?uuid={study_id}")
-    page.wait_for_selector("#ohif-button", timeout=30_000)
-    page.click("#ohif-button")
-    with page.expect_popup() as popup:
-        page.click("li.ohif-mode:has-text('Basic viewer')")
-    viewer = popup.value
+    viewer = open_viewer_from_explorer(page, balancer.url, study_id)
     assert viewer.url == f"{balancer.url}/ohif/viewer?url=../studies/{study_id}/ohif-dicom-json"
     assert max(wait_until_drawn(viewer)) > DRAWN
 

@@ -12,6 +12,7 @@ import io
 import itertools
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -20,11 +21,12 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests import derived_factory as derived
-from tests.browser.conftest import open_viewer_from_explorer, upload_study, wait_until_drawn
+from tests.browser.conftest import fail_with_screenshot, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.orthanc_server import OrthancServer
 
 Pixels = np.ndarray
 ColourTest = Callable[[Pixels], Pixels]
+Measure = TypeVar("Measure")
 
 
 def _red(pixels: Pixels) -> Pixels:
@@ -65,6 +67,27 @@ def _coloured(viewer: Page, colour: ColourTest) -> int:
     return int(colour(_viewport_pixels(viewer)).sum())
 
 
+def _segment_side(viewer: Page) -> float:
+    """The side of the segment's square on screen: the image (64 rows) fills the canvas height."""
+    rows: int = _viewport_pixels(viewer).shape[0]
+    return rows * derived.SEGMENTED.size / 64
+
+
+def _through_the_stack(
+    viewer: Page, images: int, measure: Callable[[Pixels], Measure], back_to_the_first: bool = False
+) -> list[Measure]:
+    """Scroll through the stack with the mouse wheel, as a user does; ``measure`` of what each image shows."""
+    viewer.locator("canvas.cornerstone-canvas").first.hover()
+    if back_to_the_first:
+        viewer.mouse.wheel(0, -100 * images)
+    measured: list[Measure] = []
+    for _ in range(images):
+        viewer.wait_for_timeout(1_500)
+        measured.append(measure(_viewport_pixels(viewer)))
+        viewer.mouse.wheel(0, 100)
+    return measured
+
+
 def _wait_for_colour(viewer: Page, colour: ColourTest, at_least: int, timeout: float = 60.0) -> int:
     deadline = time.monotonic() + timeout
     count = 0
@@ -73,9 +96,7 @@ def _wait_for_colour(viewer: Page, colour: ColourTest, at_least: int, timeout: f
         if count >= at_least:
             return count
         viewer.wait_for_timeout(500)
-    screenshot = "/tmp/ohif-derived-not-drawn.png"
-    viewer.screenshot(path=screenshot)
-    raise AssertionError(f"{count} coloured pixels, fewer than {at_least}; see {screenshot}")
+    fail_with_screenshot(viewer, "ohif-derived-not-drawn", f"{count} coloured pixels, fewer than {at_least}")
 
 
 def _open(page: Page, orthanc: OrthancServer, study_id: str) -> Page:
@@ -124,9 +145,7 @@ def _wait_for_text_while_scrolling(viewer: Page, text: str, attempts: int = 10) 
             label.wait_for(timeout=3_000)
             return
         _scroll_away_and_back(viewer)
-    screenshot = "/tmp/ohif-derived-no-label.png"
-    viewer.screenshot(path=screenshot)
-    raise AssertionError(f"no {text!r} after {attempts} looks and scrolls; see {screenshot}")
+    fail_with_screenshot(viewer, "ohif-derived-no-label", f"no {text!r} after {attempts} looks and scrolls")
 
 
 def test_the_segmentation_overlay_is_drawn_in_its_colour(
@@ -137,8 +156,7 @@ def test_the_segmentation_overlay_is_drawn_in_its_colour(
     assert _coloured(viewer, _red) == 0
     _load_series(viewer, "SEG")
     _accept_loading(viewer)
-    # The image (64 rows) fills the canvas height: the square's side is size/64 of it.
-    side = _viewport_pixels(viewer).shape[0] * derived.SEGMENTED.size / 64
+    side = _segment_side(viewer)
     expected = int(side * side)
     assert _wait_for_colour(viewer, _red, at_least=expected // 2) <= expected * 1.5
 
@@ -163,12 +181,7 @@ def test_the_structure_set_contours_are_drawn_in_their_colour(
     _load_series(viewer, "RTSTRUCT")
     _accept_loading(viewer)
     # The viewport stays on the first image, which has no contour: scroll through the stack, as a user does.
-    viewer.locator("canvas.cornerstone-canvas").first.hover()
-    counts = []
-    for _ in range(len(objects.images)):
-        viewer.wait_for_timeout(1_500)
-        counts.append(_coloured(viewer, _green))
-        viewer.mouse.wheel(0, 100)
+    counts = _through_the_stack(viewer, len(objects.images), lambda pixels: int(_green(pixels).sum()))
     drawn = [count > 100 for count in counts]
     # A closed contour on exactly the contoured images, in a run as they are in the stack.
     assert drawn.count(True) == len(derived.CONTOURED.slices), counts
@@ -176,18 +189,10 @@ def test_the_structure_set_contours_are_drawn_in_their_colour(
     assert drawn[first : first + len(derived.CONTOURED.slices)] == [True] * len(derived.CONTOURED.slices), counts
 
 
-def _red_centres(viewer: Page, images: int) -> list[float | None]:
-    """Scroll through the stack; the mean column of the red pixels of each image (None: no red)."""
-    viewer.locator("canvas.cornerstone-canvas").first.hover()
-    viewer.mouse.wheel(0, -100 * images)  # back to the first image
-    centres: list[float | None] = []
-    for _ in range(images):
-        viewer.wait_for_timeout(1_500)
-        red = _red(_viewport_pixels(viewer))
-        columns = np.nonzero(red)[1]
-        centres.append(float(columns.mean()) if red.sum() > 100 else None)
-        viewer.mouse.wheel(0, 100)
-    return centres
+def _red_centre(pixels: Pixels) -> float | None:
+    """The mean column of the red pixels of an image (None: no red)."""
+    red = _red(pixels)
+    return float(np.nonzero(red)[1].mean()) if red.sum() > 100 else None
 
 
 @pytest.mark.xfail(
@@ -203,9 +208,10 @@ def test_each_segmented_image_shows_its_own_frame(
     viewer = _open(page, orthanc, study_id)
     _load_series(viewer, "SEG")
     _accept_loading(viewer)
-    side = _viewport_pixels(viewer).shape[0] * derived.SEGMENTED.size / 64
+    side = _segment_side(viewer)
     _wait_for_colour(viewer, _red, at_least=int(side * side) // 2)
-    centres = [centre for centre in _red_centres(viewer, len(objects.images)) if centre is not None]
+    seen = _through_the_stack(viewer, len(objects.images), _red_centre, back_to_the_first=True)
+    centres = [centre for centre in seen if centre is not None]
     assert len(centres) == len(derived.SEGMENTED.slices), centres
     steps = [abs(second - first) for first, second in itertools.pairwise(centres)]
     assert all(step > side / 2 for step in steps), centres

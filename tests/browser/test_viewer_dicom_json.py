@@ -13,6 +13,7 @@ from tests.browser.conftest import (
     DRAWN,
     open_explorer_study,
     open_viewer_from_explorer,
+    thumbnail_labels,
     upload_study,
     wait_until_drawn,
 )
@@ -64,12 +65,7 @@ def test_several_series_give_one_thumbnail_each(
 ) -> None:
     viewer = open_viewer_from_explorer(page, orthanc, multiseries_study)
     wait_until_drawn(viewer)
-    viewer.wait_for_function(
-        "() => document.querySelectorAll('[data-cy=\"study-browser-thumbnail\"]').length >= 3", timeout=30_000
-    )
-    labels = viewer.eval_on_selector_all(
-        '[data-cy="study-browser-thumbnail"]', "items => items.map(item => item.textContent)"
-    )
+    labels = thumbnail_labels(viewer, at_least=3)
     assert len(labels) == 3
     assert any("Axial thin" in label for label in labels)
     assert any("PET AC" in label for label in labels)

@@ -169,7 +169,7 @@ def test_the_malformed_corpus_without_preload_is_summarized_by_the_study_route(m
 
 
 def test_an_instance_whose_file_has_a_fake_pixel_data_tag_keeps_its_whole_summary(orthanc: OrthancServer) -> None:
-    """header_bytes cuts at the last plausible pixel data tag: one inside a value must not cost the tags after it."""
+    """A pixel data tag inside a value must not be taken for the pixel data, nor cost the tags after it."""
     spec = factory.StudySpec(patient_name="Fake^PixelTag", study_description="x\xe0\x7f\x10\x00OW\x00\x00")
     dataset = factory.ct_instance(spec, factory.generate_uid(), 0, size=8)
     dataset.StudyDescription = b"\xe0\x7f\x10\x00OW\x00\x00\x10\x00\x00\x00"

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from ohif_plugin.extensions import needs_extensions, no_extensions
-from ohif_plugin.summary import SummaryError, decode_summary, encode_summary, header_bytes, summarize_dicom
+from ohif_plugin.summary import SummaryError, decode_summary, encode_summary, summarize_dicom
 from tests import malformed_corpus
 from tests.malformed_corpus import MalformedCase
 
@@ -60,12 +60,7 @@ def test_truncation_covers_every_top_level_element_and_sequence_items() -> None:
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.name)
 def test_summary_error_or_a_summary_that_round_trips(case: MalformedCase) -> None:
-    result = outcome(case.data)
-    # The header cut used for queued instances behaves the same way.
-    header = header_bytes(case.data)
-    assert case.data.startswith(header)
-    assert outcome(header) in ("summary", "SummaryError")
-    assert result in ("summary", "SummaryError")
+    assert outcome(case.data) in ("summary", "SummaryError")
 
 
 def summary_of(name: str) -> dict[str, Any]:

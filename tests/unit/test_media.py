@@ -17,7 +17,7 @@ from ohif_plugin.media import (
     video_fields,
 )
 from ohif_plugin.study import InstanceSummary, assemble_study, document_url, instance_entries, video_url
-from ohif_plugin.summary import decode_summary, encode_summary, header_bytes, summarize_dicom
+from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
 from ohif_plugin.viewer import SECURITY_HEADERS
 from tests import dicom_factory as factory
 from tests import media_factory as media
@@ -26,7 +26,7 @@ FAKE_MP4 = b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4
 
 
 def _summary(ds: pydicom.Dataset) -> dict[str, Any]:
-    return summarize_dicom(header_bytes(factory.to_bytes(ds)))
+    return summarize_dicom(factory.to_bytes(ds))
 
 
 def test_a_pdf_always_needs_extensions_and_keeps_its_mime_type_and_title() -> None:

@@ -12,7 +12,6 @@ from pydicom.uid import ImplicitVRLittleEndian, PositronEmissionTomographyImageS
 
 from ohif_plugin.summary import (
     SummaryError,
-    header_bytes,
     parse_float,
     parse_integer,
     summarize_dicom,
@@ -350,7 +349,7 @@ def test_study_description_in_generated_character_sets(case: CharsetCase) -> Non
     assert summary["0008,1030"] == case.study_description
 
 
-# --- Errors and header_bytes -------------------------------------------------------
+# --- Errors -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -366,18 +365,3 @@ def test_garbage_raises_summary_error(data: bytes) -> None:
     with pytest.raises(SummaryError):
         summarize_dicom(data)
 
-
-def test_header_bytes_gives_the_same_summary_and_is_much_shorter() -> None:
-    study = StudySpec()
-    ds = ct_instance(study, generate_uid(), 4, size=64)
-    data = to_bytes(ds)
-    header = header_bytes(data)
-    assert len(header) < len(data) // 4  # 8 KB of pixels cut off
-    assert data.startswith(header)
-    assert summarize_dicom(header) == expected_ct_summary(study, ds)
-    assert summarize_dicom(data) == expected_ct_summary(study, ds)
-
-
-def test_header_bytes_of_a_file_without_pixel_data_is_the_file() -> None:
-    data = to_bytes(without_pixel_data(StudySpec()))
-    assert header_bytes(data) == data
