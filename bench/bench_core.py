@@ -50,7 +50,7 @@ from ohif_plugin.fast_header import fast_summary
 from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
-from tests.orthanc_server import PYTHON_PLUGIN, OrthancServer
+from tests.orthanc_server import PYTHON_PLUGIN, OrthancServer, post_instance
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
@@ -164,7 +164,12 @@ Samples = dict[str, list[float]]
 
 @contextlib.contextmanager
 def running(kind: ServerKind, parent: Path) -> Iterator[OrthancServer]:
-    """A fresh server of this kind, with its own storage, removed afterwards."""
+    """A fresh server of this kind, with its own storage, removed afterwards.
+
+    The disk is flushed first: otherwise the previous server's files are still being
+    written back while this one ingests, which costs whichever kind comes next.
+    """
+    os.sync()
     folder = Path(tempfile.mkdtemp(prefix=f"{kind.key}-", dir=parent))
     server = OrthancServer(
         folder, ohif=kind.ohif, plugins=kind.plugins, with_plugin_script=kind.with_plugin_script
@@ -173,7 +178,9 @@ def running(kind: ServerKind, parent: Path) -> Iterator[OrthancServer]:
         server.start(timeout=60)
         yield server
     except Exception:
-        log(f"{kind.label} failed; the end of its log:\n{server.log_tail()}")
+        problems = [line for line in server.log_text().splitlines() if line[:1] in ("E", "W")]
+        log(f"{kind.label} failed; its errors and warnings:\n" + "\n".join(problems[-40:]))
+        log(f"the end of its log:\n{server.log_tail()}")
         raise
     finally:
         try:
@@ -213,8 +220,9 @@ def upload_all(url: str, files: Sequence[bytes], clients: int) -> Upload:
                 data = jobs.get_nowait()
             except queue.Empty:
                 return
-            answer = session.post(f"{url}/instances", data=data, timeout=120)
-            answer.raise_for_status()
+            answer = post_instance(session, url, data, timeout=120)
+            if answer.status_code != 200:
+                raise RuntimeError(f"upload answered {answer.status_code}: {answer.text[:500]}")
             body = answer.json()
             if body.get("Status") != "Success":
                 raise RuntimeError(f"unexpected upload answer: {body}")

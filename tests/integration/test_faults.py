@@ -22,7 +22,7 @@ from ohif_plugin.preload import DEFAULT_CAPACITY as PRELOAD_CAPACITY
 from ohif_plugin.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import OrthancServer, new_session
+from tests.orthanc_server import OrthancServer, new_session, post_instance
 
 
 def decode_4202(value: bytes) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def upload_concurrently(server: OrthancServer, files: list[bytes], clients: int 
             session.auth = server.credentials
 
     def upload(index: int) -> str:
-        answer = sessions[index % clients].post(f"{server.url}/instances", data=files[index], timeout=60)
+        answer = post_instance(sessions[index % clients], server.url, files[index])
         answer.raise_for_status()
         return str(answer.json()["ID"])
 
