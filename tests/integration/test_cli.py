@@ -205,6 +205,9 @@ def test_ctrl_c_stops_cleanly_with_a_report_and_the_next_run_goes_on(
     process = subprocess.Popen(
         [str(TOOL), "preload", "--url", proxy.url, "--jobs", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a suite started in the background (`cmd &`) passes on SIGINT ignored,
+        # and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         for _ in range(2):  # both jobs are waiting for the server
