@@ -71,7 +71,8 @@ class PreloadWorker:
         self._niceness = niceness
         self._quiet_period = quiet_period
         self._max_deferral = max_deferral
-        self._start_when_filled = start_when_filled
+        self._start_at = max(1, int(capacity * start_when_filled))
+        """Queued items at which the worker stops waiting for the upload to pause."""
         self._last_offer = 0.0
 
     def start(self) -> None:
@@ -139,14 +140,13 @@ class PreloadWorker:
 
     def _wait_for_quiet(self, offered: float) -> None:
         """Wait while instances keep arriving (see :data:`QUIET_PERIOD` and what follows it)."""
-        start_at = max(1, int(self._queue.maxsize * self._start_when_filled))
         while not self._stopping.is_set():
             now = time.monotonic()
             quiet_for = now - self._last_offer
             if (
                 quiet_for >= self._quiet_period
                 or now - offered >= self._max_deferral
-                or self._queue.qsize() >= start_at
+                or self._queue.qsize() >= self._start_at
             ):
                 return
             self._stopping.wait(self._quiet_period - quiet_for)
