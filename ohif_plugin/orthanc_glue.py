@@ -17,6 +17,8 @@ from typing import Any
 
 import orthanc
 
+from ohif_plugin.orthanc_api import StatusSender
+
 try:
     import orjson
 
@@ -186,9 +188,7 @@ def lookup_uid(uid: str) -> list[Resource]:
 RestHandler = Callable[..., None]
 
 
-def send_status(output: Any, status: int, message: str) -> None:
-    # orthanc-python 4.0 takes the body as str, followed by its size in bytes.
-    output.SendHttpStatus(status, message, len(message.encode()))
+send_status = StatusSender()
 
 
 def send(output: Any, response: Response) -> None:
