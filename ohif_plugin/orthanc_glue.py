@@ -220,6 +220,18 @@ def rest_route(handler: RestHandler) -> RestHandler:
     return guarded
 
 
+REGISTERED: list[Callable[..., None]] = []
+"""Every callable handed to Orthanc, kept for the life of the process. orthanc-python 5.0
+crashes Orthanc at shutdown (SIGSEGV in _Py_Dealloc, called from OrthancPluginFinalize)
+when it releases a REST callback of which it held the last reference."""
+
+
+def register_rest_route(route: str, handler: RestHandler) -> None:
+    guarded = rest_route(handler)
+    REGISTERED.append(guarded)
+    orthanc.RegisterRestCallback(route, guarded)
+
+
 def logged(callback: Callable[..., None]) -> Callable[..., None]:
     """Never let an exception out of an Orthanc callback."""
 
@@ -426,13 +438,15 @@ def initialize() -> Plugin | None:
     if settings.backfills:
         plugin.backfill = Backfill(cache, store, store.all_studies)
 
-    orthanc.RegisterRestCallback(STUDY_ROUTE, rest_route(plugin.serve_study))
-    orthanc.RegisterRestCallback(DOCUMENT_ROUTE, rest_route(plugin.serve_document))
-    orthanc.RegisterRestCallback("/ohif", rest_route(plugin.serve_viewer))
+    register_rest_route(STUDY_ROUTE, plugin.serve_study)
+    register_rest_route(DOCUMENT_ROUTE, plugin.serve_document)
+    register_rest_route("/ohif", plugin.serve_viewer)
     # Before the viewer route: of two matching routes, the one registered first answers.
-    orthanc.RegisterRestCallback("/ohif/api/status", rest_route(plugin.serve_status))
-    orthanc.RegisterRestCallback(VIEWER_ROUTE, rest_route(plugin.serve_viewer))
-    orthanc.RegisterOnChangeCallback(logged(plugin.on_change))
+    register_rest_route("/ohif/api/status", plugin.serve_status)
+    register_rest_route(VIEWER_ROUTE, plugin.serve_viewer)
+    on_change = logged(plugin.on_change)
+    REGISTERED.append(on_change)
+    orthanc.RegisterOnChangeCallback(on_change)
     orthanc.ExtendOrthancExplorer(explorer_extension(settings))
     orthanc.SetDescription("OHIF viewer, served by Orthanc (Python plugin)")
     logger.warning(

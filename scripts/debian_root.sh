@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build (once) a Debian root with another release's Orthanc, for the test matrix:
-#   scripts/debian_root.sh trixie|forky      -> prints the root's folder
+#   scripts/debian_root.sh bookworm|trixie|forky      -> prints the root's folder
 #
 # The root is a debootstrap minbase of that release with Debian's orthanc,
 # orthanc-python, orthanc-dicomweb and orthanc-postgresql, the plugin's Python
@@ -17,8 +17,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 release="${1:-}"
 case "$release" in
-    trixie | forky) ;;
-    *) echo "debian_root: usage: scripts/debian_root.sh trixie|forky (got '${release}')" >&2; exit 2 ;;
+    bookworm | trixie | forky) ;;
+    *) echo "debian_root: usage: scripts/debian_root.sh bookworm|trixie|forky (got '${release}')" >&2; exit 2 ;;
 esac
 roots="${OHIF_DEBIAN_ROOTS:-$root/.roots}"
 target="$roots/$release"

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
+from tests.orthanc_server import DEBIAN_ROOT, DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
 
 ServerFactory = Callable[..., OrthancServer]
+ORTHANC_UNDER_TEST = (
+    f"Debian {RELEASE}'s Orthanc ({'chroot ' + str(DEBIAN_ROOT) if DEBIAN_ROOT else 'this machine'}): "
+    f"{PYTHON_PLUGIN.name}, {DICOMWEB_PLUGIN.name}"
+)
+
+
+def pytest_report_header() -> str:
+    return f"Orthanc under test: {ORTHANC_UNDER_TEST}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure names the Debian release whose Orthanc it ran against."""
+    report = yield
+    if report.failed:
+        report.sections.append(("Orthanc under test", ORTHANC_UNDER_TEST))
+    return report
 
 
 @pytest.fixture

@@ -21,10 +21,39 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-ORTHANC = os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc")
-PLUGINS_FOLDER = Path(os.environ.get("ORTHANC_PLUGINS_FOLDER", "/usr/lib/orthanc"))
-PYTHON_PLUGIN = PLUGINS_FOLDER / "libOrthancPython.so.4.0"
-DICOMWEB_PLUGIN = PLUGINS_FOLDER / "libOrthancDicomWeb.so.1.7"
+ORTHANC = "/usr/sbin/Orthanc"
+PLUGINS_FOLDER = Path("/usr/lib/orthanc")
+DEBIAN_ROOT = Path(os.environ["OHIF_DEBIAN_ROOT"]) if os.environ.get("OHIF_DEBIAN_ROOT") else None
+"""A root made by scripts/debian_root.sh, to run that Debian's Orthanc chrooted there (the
+checkout and /tmp are mounted at the same paths inside); None for this machine's Orthanc.
+scripts/test.sh --orthanc RELEASE sets it."""
+
+
+def debian_release(root: Path | None) -> str:
+    """The code name of the Debian whose Orthanc runs, for the reports."""
+    os_release = ((root or Path("/")) / "etc/os-release").read_text()
+    fields = dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line)
+    return fields.get("VERSION_CODENAME", "").strip('"') or fields.get("PRETTY_NAME", "unknown").strip('"')
+
+
+RELEASE = debian_release(DEBIAN_ROOT)
+
+
+def plugin_library(stem: str) -> Path:
+    """The path, as Orthanc sees it, of the one version of a plugin that this Debian ships."""
+    seen_from_here = (DEBIAN_ROOT or Path("/")) / PLUGINS_FOLDER.relative_to("/")
+    found = sorted(seen_from_here.glob(f"{stem}.so.*"))
+    if len(found) != 1:
+        raise RuntimeError(f"{RELEASE}: expected one {stem}.so.* in {seen_from_here}, found {found}")
+    return PLUGINS_FOLDER / found[0].name
+
+
+def orthanc_command() -> list[str]:
+    return [ORTHANC] if DEBIAN_ROOT is None else ["chroot", str(DEBIAN_ROOT), ORTHANC]
+
+
+PYTHON_PLUGIN = plugin_library("libOrthancPython")
+DICOMWEB_PLUGIN = plugin_library("libOrthancDicomWeb")
 PLUGIN_SCRIPT = REPOSITORY / "ohif_plugin" / "plugin.py"
 
 
@@ -123,7 +152,7 @@ class OrthancServer:
         self.config_path.write_text(json.dumps(self.config, indent=2))
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [ORTHANC, "--verbose", str(self.config_path)],
+            [*orthanc_command(), "--verbose", str(self.config_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.folder,

@@ -23,9 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.orthanc_server import PLUGINS_FOLDER, PYTHON_PLUGIN, free_port
+from tests.orthanc_server import PYTHON_PLUGIN, free_port, plugin_library
 
-POSTGRESQL_INDEX_PLUGIN = PLUGINS_FOLDER / "libOrthancPostgreSQLIndex.so.4.0"
+POSTGRESQL_INDEX_PLUGIN = plugin_library("libOrthancPostgreSQLIndex")
 SUPERUSER = "postgres"
 """The cluster's superuser (initdb -U); Orthanc connects as this user."""
 SETTINGS = {
