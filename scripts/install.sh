@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install what the plugin needs on Debian bookworm, idempotently:
-#   - Debian packages: orthanc, orthanc-python (4.0), orthanc-dicomweb, python3-venv;
-#   - .venv/ at the repository root, created from /usr/bin/python3 (the Python
-#     that orthanc-python embeds), with the plugin and its dependencies;
+# Install what the plugin needs on Debian 12 (bookworm), 13 (trixie) or testing,
+# idempotently:
+#   - Debian packages: orthanc, orthanc-python, orthanc-dicomweb, python3-venv;
+#   - .venv/ at the repository root, created from the Python that this
+#     orthanc-python embeds (read off the library: 3.11 on bookworm, 3.13 on
+#     trixie), with the plugin and its dependencies;
 #   - the OHIF bundle in static/ohif-dist/ (scripts/build_ohif_dist.sh).
 #
 # Usage: scripts/install.sh [--with-tests]
@@ -41,13 +43,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python_plugin=/usr/lib/orthanc/libOrthancPython.so.4.0
-[ -e "$python_plugin" ] || ls /usr/lib/orthanc/libOrthancPython.so* >/dev/null 2>&1 || {
-    echo "install: orthanc-python is not installed ($python_plugin missing)" >&2; exit 1; }
+# The orthanc-python library Debian installed (.so.4.0 on bookworm, .so.5.0 on trixie),
+# and the Python it embeds: the plugin's dependencies must be built for that one.
+python_plugin=$(ls /usr/lib/orthanc/libOrthancPython.so.* 2>/dev/null | head -1)
+[ -n "$python_plugin" ] || { echo "install: orthanc-python is not installed (no /usr/lib/orthanc/libOrthancPython.so.*)" >&2; exit 1; }
+embedded=$(ldd "$python_plugin" | grep -oE 'libpython3\.[0-9]+' | head -1)
+python="/usr/bin/python${embedded#libpython}"
+[ -n "$embedded" ] && [ -x "$python" ] || {
+    echo "install: cannot find the Python that $python_plugin embeds (ldd says '${embedded:-nothing}')" >&2; exit 1; }
 
+version="${embedded#libpython}"
+venv_version=$("$root/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+if [ -n "$venv_version" ] && [ "$venv_version" != "$version" ]; then
+    log "re-creating .venv: it was made for Python $venv_version, orthanc-python embeds $version"
+    rm -rf "$root/.venv/bin" "$root/.venv/include" "$root/.venv/pyvenv.cfg"
+fi
 if [ ! -x "$root/.venv/bin/python" ]; then
-    log "creating .venv from /usr/bin/python3 (the interpreter orthanc-python embeds)"
-    /usr/bin/python3 -m venv "$root/.venv"
+    log "creating .venv from $python (the interpreter that $(basename "$python_plugin") embeds)"
+    "$python" -m venv "$root/.venv"
 fi
 extras=""
 [ "$with_tests" = 1 ] && extras="[test]"
