@@ -39,8 +39,8 @@ from bench.bench_core import (
     upload_all,
     wait_for_summaries,
 )
-from tests.orthanc_server import OrthancServer
-from tests.postgres import PostgresCluster
+from harness.orthanc_server import OrthancServer
+from harness.postgres import PostgresCluster
 
 CLIENTS = 4
 

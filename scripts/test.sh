@@ -7,6 +7,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install.sh" --with-tests
 cd "$root"
-.venv/bin/ruff check ohif_plugin tests bench scripts
+.venv/bin/ruff check ohif_plugin tests bench scripts harness
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 
 ServerFactory = Callable[..., OrthancServer]
 

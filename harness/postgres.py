@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.orthanc_server import PLUGINS_FOLDER, PYTHON_PLUGIN, free_port
+from harness.orthanc_server import PLUGINS_FOLDER, PYTHON_PLUGIN, free_port
 
 POSTGRESQL_INDEX_PLUGIN = PLUGINS_FOLDER / "libOrthancPostgreSQLIndex.so.4.0"
 SUPERUSER = "postgres"
@@ -171,7 +171,7 @@ class PostgresCluster:
         return section
 
     def orthanc_options(self, database: str, storage: Path, **options: Any) -> dict[str, Any]:
-        """Keyword arguments for :class:`tests.orthanc_server.OrthancServer`: this index, that storage folder."""
+        """Keyword arguments for :class:`harness.orthanc_server.OrthancServer`: this index, that storage folder."""
         return {
             "plugins": (PYTHON_PLUGIN, POSTGRESQL_INDEX_PLUGIN),
             "configuration": {
