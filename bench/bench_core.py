@@ -690,7 +690,7 @@ summary. Requests for `ohif-dicom-json` send Chromium's `Accept-Encoding`
 (decoding is done after). Every 200 answer is built anew (answers are not
 kept in memory); a different `token=` gives a different answer and ETag.
 Figures are medians of the runs, with min and max. Servers run with
-`--verbose` (as `tests/orthanc_server.py` starts them) and Orthanc's default
+`--verbose` (as `harness/orthanc_server.py` starts them) and Orthanc's default
 HTTP compression (on). "Orthanc CPU time" is the user + system time of the
 Orthanc process, less sensitive than wall time to other load on the machine.
 The "One request from outside" rows are sequential requests on one

@@ -190,7 +190,7 @@ class PostgresCluster:
         settings = dict(SETTINGS, port=str(self.port), unix_socket_directories=f"'{self.socket_folder}'")
         lines = "".join(f"{name} = {value}\n" for name, value in settings.items())
         path = self.data / "postgresql.auto.conf"
-        path.write_text("# Written by tests/postgres.py\n" + lines)
+        path.write_text("# Written by harness/postgres.py\n" + lines)
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(path, entry.pw_uid, entry.pw_gid)
