@@ -145,7 +145,7 @@ class PostgresCluster:
         return self._run(command)
 
     def sql(self, statement: str, database: str) -> str:
-        """One statement through psql, unaligned and without headers (for checks from tests)."""
+        """One statement through psql, unaligned and without headers (for the tests' checks)."""
         return self.client_command("psql", "--dbname", database, "--no-align", "--tuples-only",
                                    "--set", "ON_ERROR_STOP=1", "--command", statement)
 

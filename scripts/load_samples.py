@@ -4,8 +4,8 @@ A generated study with several CT series, a PET series and a multi-frame
 series, plus some of pydicom's bundled test files (CT, MR, JPEG 2000, JPEG-LS).
 
 Part of the demo, so it needs only what `scripts/install.sh` installs without
-`--with-tests`: the plugin and its dependencies (no requests, no numpy, nothing
-from tests/).
+`--with-tests`: the plugin and its dependencies (no requests, no numpy, nothing in
+the tests/ folder).
 """
 
 from __future__ import annotations
