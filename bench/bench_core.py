@@ -44,13 +44,13 @@ from typing import Any
 import orjson
 import requests
 
+from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer, post_instance
 from ohif_plugin import __version__ as PLUGIN_VERSION
 from ohif_plugin.compression import decompress
 from ohif_plugin.fast_header import fast_summary
+from ohif_plugin.samples import StudySpec, ct_series, to_bytes
 from ohif_plugin.study import InstanceSummary, assemble_study
 from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
-from tests.dicom_factory import StudySpec, ct_series, to_bytes
-from tests.orthanc_server import PYTHON_PLUGIN, OrthancServer, post_instance
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
@@ -690,7 +690,7 @@ summary. Requests for `ohif-dicom-json` send Chromium's `Accept-Encoding`
 (decoding is done after). Every 200 answer is built anew (answers are not
 kept in memory); a different `token=` gives a different answer and ETag.
 Figures are medians of the runs, with min and max. Servers run with
-`--verbose` (as `tests/orthanc_server.py` starts them) and Orthanc's default
+`--verbose` (as `harness/orthanc_server.py` starts them) and Orthanc's default
 HTTP compression (on). "Orthanc CPU time" is the user + system time of the
 Orthanc process, less sensitive than wall time to other load on the machine.
 The "One request from outside" rows are sequential requests on one

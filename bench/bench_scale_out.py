@@ -6,7 +6,7 @@ Run from the repository root (this is not a pytest test)::
 
 SQLite: one server with the plugin (Preload on) receives the study, and once
 every summary is stored answers ``ohif-dicom-json``. PostgreSQL: servers A and
-B share a throw-away PostgreSQL cluster (``tests/postgres.py``) and one storage
+B share a throw-away PostgreSQL cluster (``harness/postgres.py``) and one storage
 folder; A receives the study, and once every summary is stored (written by A),
 B answers ``ohif-dicom-json`` (and A too, for comparison). Each figure is the
 median, min and max of ``--requests`` requests, one after the other.
@@ -39,8 +39,8 @@ from bench.bench_core import (
     upload_all,
     wait_for_summaries,
 )
-from tests.orthanc_server import OrthancServer
-from tests.postgres import PostgresCluster
+from harness.orthanc_server import OrthancServer
+from harness.postgres import PostgresCluster
 
 CLIENTS = 4
 
@@ -159,7 +159,7 @@ def report(timings: list[Timing], instances: int, requests_count: int, notes: li
         "",
         "`.venv/bin/python -m bench.bench_scale_out`: the same synthetic CT study (64×64), uploaded by "
         f"{CLIENTS} clients, every summary stored before timing (Preload on the receiving server). "
-        "PostgreSQL 15 on loopback (the test cluster of `tests/postgres.py`: fsync off, 1 index "
+        "PostgreSQL 15 on loopback (the test cluster of `harness/postgres.py`: fsync off, 1 index "
         "connection per Orthanc), one shared storage folder. CPU columns are medians; "
         "\"PostgreSQL CPU\" is the server and all its backends.",
         "",

@@ -22,16 +22,16 @@ from typing import Any
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench.bench_core import cpu_seconds
-from ohif_plugin.compression import is_variant_file
-from tests import dicom_factory as factory
-from tests.browser.conftest import (
+from harness.chromium import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     open_explorer_study,
     upload_study,
     wait_until_drawn,
 )
-from tests.orthanc_server import OrthancServer
+from harness.orthanc_server import OrthancServer
+from ohif_plugin import samples as factory
+from ohif_plugin.compression import is_variant_file
 
 
 def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str, float]:

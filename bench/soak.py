@@ -30,8 +30,8 @@ from typing import Any
 
 import requests
 
-from tests import dicom_factory as factory
-from tests.orthanc_server import OrthancServer, new_session
+from harness.orthanc_server import OrthancServer, new_session
+from ohif_plugin import samples as factory
 
 REQUEST_TIMEOUT = 120.0
 
@@ -126,7 +126,7 @@ def assets_from_browser(server: OrthancServer, study_id: str) -> list[str]:
     """Every file under /ohif/ that a first load in headless Chromium fetches, in order."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, wait_until_drawn
+    from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, wait_until_drawn
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

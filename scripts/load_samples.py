@@ -2,50 +2,55 @@
 
 A generated study with several CT series, a PET series and a multi-frame
 series, plus some of pydicom's bundled test files (CT, MR, JPEG 2000, JPEG-LS).
+
+Part of the demo, so it needs only what `scripts/install.sh` installs without
+`--with-tests`: the plugin and its dependencies (no requests, no numpy, nothing in
+the tests/ folder).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import dicom_factory as factory
+from ohif_plugin.rest_client import Connection, OrthancClient, OrthancError
+from ohif_plugin.samples import sample_files
 
-BUNDLED = ("CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm", "MR_small_jpeg_ls_lossless.dcm")
-
-
-def sample_files() -> list[bytes]:
-    study = factory.StudySpec(patient_name="Demo^Multiseries", study_description="Demo CT + PET")
-    files = list(factory.study_files(study, {"Axial": 24, "Axial thin": 24}, size=128))
-    pet_series = factory.generate_uid()
-    files += [factory.to_bytes(factory.pet_instance(study, pet_series, index)) for index in range(12)]
-    files.append(factory.to_bytes(factory.multiframe_instance(study, frames=10, size=64)))
-    files += [factory.bundled_test_file(name) for name in BUNDLED]
-    return files
+UPLOAD_TIMEOUT = 60.0
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def load(client: OrthancClient, files: list[bytes]) -> int:
+    """Upload ``files``; returns how many studies Orthanc has afterwards. Raises OrthancError."""
+    for number, data in enumerate(files, start=1):
+        try:
+            client.post_json("/instances", data)
+        except OrthancError as error:
+            raise OrthancError(f"upload {number} of {len(files)} failed: {error}") from None
+    return len(client.get_json("/studies"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url", nargs="?", default="http://localhost:8042")
     parser.add_argument("--user", default=None)
     parser.add_argument("--password", default=None)
-    arguments = parser.parse_args()
-    session = requests.Session()
-    if arguments.user:
-        session.auth = (arguments.user, arguments.password or "")
+    arguments = parser.parse_args(argv)
+    connection = Connection(arguments.url, arguments.user, arguments.password, timeout=UPLOAD_TIMEOUT)
     files = sample_files()
-    for number, data in enumerate(files, start=1):
-        answer = session.post(f"{arguments.url}/instances", data=data, timeout=60)
-        if answer.status_code != 200:
-            print(f"load_samples: upload {number} failed: {answer.status_code} {answer.text}", file=sys.stderr)
-            return 1
-    studies = session.get(f"{arguments.url}/studies", timeout=60).json()
-    print(f"load_samples: {len(files)} instances uploaded; Orthanc now has {len(studies)} studies")
+    try:
+        client = OrthancClient(connection)
+        try:
+            studies = load(client, files)
+        finally:
+            client.close()
+    except OrthancError as error:
+        print(f"load_samples: {error}", file=sys.stderr)
+        return 1
+    print(f"load_samples: {len(files)} instances uploaded; Orthanc now has {studies} studies")
     return 0
 
 

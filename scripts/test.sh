@@ -21,7 +21,7 @@ fi
 bash "$root/scripts/install.sh" --with-tests
 cd "$root"
 if [ -z "$release" ]; then
-    .venv/bin/ruff check ohif_plugin tests bench scripts
+    .venv/bin/ruff check ohif_plugin tests bench scripts harness
     .venv/bin/mypy
     exec .venv/bin/python -m pytest "$@"
 fi

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.orthanc_server import DEBIAN_ROOT, DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
+from harness.orthanc_server import DEBIAN_ROOT, DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
 
 ServerFactory = Callable[..., OrthancServer]
 ORTHANC_UNDER_TEST = (

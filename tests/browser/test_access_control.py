@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
-from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
-from tests.orthanc_server import OrthancServer
 
 USER, PASSWORD = "alice", "secret"
 

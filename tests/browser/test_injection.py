@@ -21,16 +21,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Dialog, Page
 
-from tests import dicom_factory as factory
-from tests.browser.conftest import (
+from harness.chromium import (
     open_explorer_study,
     open_viewer_from_explorer,
     thumbnail_labels,
     upload_study,
     wait_until_drawn,
 )
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
+from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 
 SCRIPT_BREAKOUT = '"</script><script>window.pwned=1</script>'
 HOSTILE_BASENAMES = {

@@ -8,10 +8,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from playwright.sync_api import Page
 
+from harness.chromium import DRAWN, drawn_pixels, open_viewer_from_explorer, wait_until_drawn
+from harness.nginx import Nginx, orthanc_behind_nginx
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
-from tests.browser.conftest import DRAWN, drawn_pixels, open_viewer_from_explorer, wait_until_drawn
-from tests.nginx import Nginx, orthanc_behind_nginx
-from tests.orthanc_server import OrthancServer
 
 PREFIX = "/imaging/"
 TOKEN = "s3cret"

@@ -8,9 +8,11 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
+from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
+from harness.nginx import Nginx, orthanc_behind_nginx
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
 from tests import media_factory as media
-from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.browser.media_checks import (
     BLUE_RECTANGLE,
     PDF_OBJECT,
@@ -18,8 +20,6 @@ from tests.browser.media_checks import (
     fetched_digest,
     wait_for_blue_rectangle,
 )
-from tests.nginx import Nginx, orthanc_behind_nginx
-from tests.orthanc_server import OrthancServer
 
 PREFIX = "/imaging/demo/orthanc/"
 

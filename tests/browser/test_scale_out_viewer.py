@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
+from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
+from harness.nginx import BalancingNginx
+from harness.orthanc_server import OrthancServer
+from harness.postgres import PostgresCluster
 from tests import dicom_factory as factory
-from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
-from tests.nginx import BalancingNginx
-from tests.orthanc_server import OrthancServer
-from tests.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="module")

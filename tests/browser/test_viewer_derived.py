@@ -20,9 +20,9 @@ from PIL import Image
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from harness.chromium import fail_with_screenshot, open_viewer_from_explorer, upload_study, wait_until_drawn
+from harness.orthanc_server import OrthancServer
 from tests import derived_factory as derived
-from tests.browser.conftest import fail_with_screenshot, open_viewer_from_explorer, upload_study, wait_until_drawn
-from tests.orthanc_server import OrthancServer
 
 Pixels = np.ndarray
 ColourTest = Callable[[Pixels], Pixels]

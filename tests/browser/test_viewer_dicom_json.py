@@ -8,8 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Dialog, Page
 
-from tests import dicom_factory as factory
-from tests.browser.conftest import (
+from harness.chromium import (
     DRAWN,
     open_explorer_study,
     open_viewer_from_explorer,
@@ -17,7 +16,8 @@ from tests.browser.conftest import (
     upload_study,
     wait_until_drawn,
 )
-from tests.orthanc_server import OrthancServer
+from harness.orthanc_server import OrthancServer
+from tests import dicom_factory as factory
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
 from tests import media_factory as media
-from tests.browser.conftest import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from tests.browser.media_checks import (
     BLUE_RECTANGLE,
     PDF_OBJECT,
@@ -20,7 +21,6 @@ from tests.browser.media_checks import (
     scroll_frames,
     wait_for_blue_rectangle,
 )
-from tests.orthanc_server import OrthancServer
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.orthanc_server import OrthancServer
-from tests.postgres import PostgresCluster
+from harness.orthanc_server import OrthancServer
+from harness.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from typing import NamedTuple
 import pytest
 import requests
 
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
 from tests import media_factory
 from tests.integration.test_viewer_routes import INDEX_MARKER, hashed_bundle_file
-from tests.orthanc_server import OrthancServer
 
 USER, PASSWORD = "alice", "secret"
 

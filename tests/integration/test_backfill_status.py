@@ -7,10 +7,10 @@ from typing import Any
 
 import requests
 
+from harness.orthanc_server import REPOSITORY, OrthancServer
 from ohif_plugin.summary import decode_summary
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import REPOSITORY, OrthancServer
 
 WAIT = 120.0  # seconds; only reached when something is wrong
 

@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 import requests
 
+from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer
 from ohif_plugin.summary import SummaryError, summarize_dicom
 from tests import dicom_factory as factory
 from tests import malformed_corpus
 from tests.conftest import ServerFactory
-from tests.orthanc_server import PYTHON_PLUGIN, OrthancServer
 
 
 def decode_4202(value: bytes) -> dict[str, Any] | None:

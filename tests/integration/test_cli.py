@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from harness.nginx import Nginx
+from harness.orthanc_server import REPOSITORY, OrthancServer
 from ohif_plugin.extensions import EXTENSIONS_KEY
 from ohif_plugin.summary import decode_summary, encode_summary
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.nginx import Nginx
-from tests.orthanc_server import REPOSITORY, OrthancServer
 
 TOOL = REPOSITORY / ".venv" / "bin" / "ohif-plugin"
 WAIT = 60.0  # seconds; only reached when something is wrong

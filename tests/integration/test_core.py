@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import OrthancServer
 
 
 def decode_4202(value: bytes) -> dict[str, Any]:

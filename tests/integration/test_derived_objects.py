@@ -9,11 +9,11 @@ import orjson
 import pydicom
 import pytest
 
+from harness.orthanc_server import OrthancServer
 from ohif_plugin.extensions import EXTENSIONS_KEY
 from ohif_plugin.summary import decode_summary, encode_summary
 from tests import derived_factory as derived
 from tests import dicom_factory as factory
-from tests.orthanc_server import OrthancServer
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import requests
 
+from harness.orthanc_server import OrthancServer, new_session, post_instance
 from ohif_plugin.preload import DEFAULT_CAPACITY as PRELOAD_CAPACITY
 from ohif_plugin.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import OrthancServer, new_session, post_instance
 
 
 def decode_4202(value: bytes) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 import orjson
 import pytest
 
+from harness.orthanc_server import OrthancServer
 from ohif_plugin.compression import decompress
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from tests import dicom_factory as factory
 from tests.integration.conftest import SharedIndex
-from tests.orthanc_server import OrthancServer
 
 CHROMIUM_LOCAL = "gzip, deflate, br, zstd"
 """What Chromium sends on localhost and HTTPS."""

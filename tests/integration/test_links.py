@@ -10,10 +10,10 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import pytest
 import requests
 
+from harness.nginx import Nginx
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.nginx import Nginx
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 
 INDEX_MARKER = "window.PUBLIC_URL = publicPath"
 

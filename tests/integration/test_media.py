@@ -7,10 +7,10 @@ from urllib.parse import urljoin
 
 import pytest
 
+from harness.orthanc_server import OrthancServer
 from tests import dicom_factory as factory
 from tests import media_factory as media
 from tests.integration.test_core import decode_4202, encode_4202
-from tests.orthanc_server import OrthancServer
 
 VIDEO_FRAMES, VIDEO_SIZE = 25, 64
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import pydicom
 
+from harness.orthanc_server import OrthancServer
 from ohif_plugin.summary import decode_summary, summarize_dicom
 from tests import dicom_factory as factory
 from tests.integration.conftest import SharedIndex
-from tests.orthanc_server import OrthancServer
 
 SharedIndexFactory = Callable[..., SharedIndex]
 IMAGE_SIZE = 16

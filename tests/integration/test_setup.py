@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from harness.orthanc_server import REPOSITORY
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import REPOSITORY
 
 
 def example_configuration(folder: Path) -> dict[str, object]:

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, REPOSITORY, OrthancServer
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-from tests.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, REPOSITORY, OrthancServer
 
 BUNDLE = REPOSITORY / "static" / "ohif-dist"
 MODE_ROUTES = ("viewer", "tmtv", "segmentation", "microscopy")

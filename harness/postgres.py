@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.orthanc_server import PYTHON_PLUGIN, free_port, plugin_library
+from harness.orthanc_server import PYTHON_PLUGIN, free_port, plugin_library
 
 POSTGRESQL_INDEX_PLUGIN = plugin_library("libOrthancPostgreSQLIndex")
 SUPERUSER = "postgres"
@@ -145,7 +145,7 @@ class PostgresCluster:
         return self._run(command)
 
     def sql(self, statement: str, database: str) -> str:
-        """One statement through psql, unaligned and without headers (for checks from tests)."""
+        """One statement through psql, unaligned and without headers (for the tests' checks)."""
         return self.client_command("psql", "--dbname", database, "--no-align", "--tuples-only",
                                    "--set", "ON_ERROR_STOP=1", "--command", statement)
 
@@ -171,7 +171,7 @@ class PostgresCluster:
         return section
 
     def orthanc_options(self, database: str, storage: Path, **options: Any) -> dict[str, Any]:
-        """Keyword arguments for :class:`tests.orthanc_server.OrthancServer`: this index, that storage folder."""
+        """Keyword arguments for :class:`harness.orthanc_server.OrthancServer`: this index, that storage folder."""
         return {
             "plugins": (PYTHON_PLUGIN, POSTGRESQL_INDEX_PLUGIN),
             "configuration": {
@@ -190,7 +190,7 @@ class PostgresCluster:
         settings = dict(SETTINGS, port=str(self.port), unix_socket_directories=f"'{self.socket_folder}'")
         lines = "".join(f"{name} = {value}\n" for name, value in settings.items())
         path = self.data / "postgresql.auto.conf"
-        path.write_text("# Written by tests/postgres.py\n" + lines)
+        path.write_text("# Written by harness/postgres.py\n" + lines)
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(path, entry.pw_uid, entry.pw_gid)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.orthanc_server import OrthancServer, free_port
+from harness.orthanc_server import OrthancServer, free_port
 
 NGINX = os.environ.get("NGINX_BINARY", "/usr/sbin/nginx")
 
