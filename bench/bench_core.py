@@ -44,7 +44,7 @@ from typing import Any
 import orjson
 import requests
 
-from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer, post_instance
+from harness.orthanc_server import PYTHON_PLUGIN, RELEASE, OrthancServer, embedded_python, post_instance
 from ohif_plugin import __version__ as PLUGIN_VERSION
 from ohif_plugin.compression import decompress
 from ohif_plugin.fast_header import fast_summary
@@ -601,9 +601,9 @@ def machine_description(environment: Environment) -> list[str]:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return [
         f"nproc {len(os.sched_getaffinity(0))}, CPU {model}, RAM {ram_kb / 1024 / 1024:.1f} GiB",
-        f"Orthanc {environment.orthanc_version} (SQLite), "
-        f"orthanc-python {environment.python_plugin_version}, "
-        f"OHIF plugin {PLUGIN_VERSION}, Python {platform.python_version()}",
+        f"Debian {RELEASE}'s Orthanc {environment.orthanc_version} (SQLite), "
+        f"orthanc-python {environment.python_plugin_version} (embedded Python {embedded_python(PYTHON_PLUGIN)}), "
+        f"OHIF plugin {PLUGIN_VERSION}; clients on Python {platform.python_version()}",
         f"load average at the end: {load}",
     ]
 

@@ -102,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  timeout=60)),
             ]
             index_etag = requests.get(f"{plugin.url}/ohif/viewer", timeout=60).headers["ETag"]
+            environment = Environment(plugin.get("/system").json()["Version"],
+                                      plugin.get("/plugins/python").json()["Version"])
             for server, name, send in series:
                 rows += run_series(server, name, send, args.requests)
         finally:
@@ -112,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command += f" --requests {args.requests}"
     lines = [
         *report_header(f"Orthanc's resident memory over {args.requests:,} requests per series",
-                       Environment("1.10.1", "4.0"), command),
+                       environment, command),
         "| series | requests | RSS before (MB) | RSS after (MB) | growth (MB) | growth per request (KB) | "
         "RSS at each fifth (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -50,6 +51,14 @@ def plugin_library(stem: str) -> Path:
 
 def orthanc_command() -> list[str]:
     return [ORTHANC] if DEBIAN_ROOT is None else ["chroot", str(DEBIAN_ROOT), ORTHANC]
+
+
+def embedded_python(library: Path) -> str:
+    """The Python version an orthanc-python library links to ("3.13"), read off its dependencies."""
+    seen_from_here = (DEBIAN_ROOT or Path("/")) / library.relative_to("/")
+    listing = subprocess.run(["ldd", str(seen_from_here)], capture_output=True, text=True, check=False).stdout
+    found = re.search(r"libpython(3\.\d+)", listing)
+    return found.group(1) if found else "?"
 
 
 PYTHON_PLUGIN = plugin_library("libOrthancPython")

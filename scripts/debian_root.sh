@@ -11,7 +11,8 @@
 # Orthanc in the root shares the host's loopback: tests, nginx, PostgreSQL and
 # Chromium stay on the host.
 #
-# Environment: OHIF_DEBIAN_ROOTS (default <repo>/.roots), where the roots live.
+# Environment: OHIF_DEBIAN_ROOTS (default /var/cache/ohif-plugin/debian-roots), where the
+# roots live: outside the checkout, so that nothing walking the checkout walks into them.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ case "$release" in
     bookworm | trixie | forky) ;;
     *) echo "debian_root: usage: scripts/debian_root.sh bookworm|trixie|forky (got '${release}')" >&2; exit 2 ;;
 esac
-roots="${OHIF_DEBIAN_ROOTS:-$root/.roots}"
+roots="${OHIF_DEBIAN_ROOTS:-/var/cache/ohif-plugin/debian-roots}"
 target="$roots/$release"
 log() { printf 'debian_root %s: %s\n' "$release" "$*" >&2; }
 
