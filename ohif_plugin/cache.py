@@ -7,7 +7,9 @@ logic stays plain Python; :mod:`ohif_plugin.orthanc_glue` implements it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from ohif_plugin.fast_header import summarize
@@ -20,6 +22,7 @@ from ohif_plugin.summary import (
 )
 
 logger = logging.getLogger(__name__)
+NOTHING_READ: Mapping[str, bytes | None] = MappingProxyType({})
 
 
 class InstanceGone(Exception):
@@ -32,6 +35,9 @@ class InstanceStore(Protocol):
 
     def stored_summary(self, instance_id: str) -> bytes | None:
         """The metadata 4202 value, None if absent (or if the instance is gone); may raise InstanceGone."""
+
+    def stored_summaries(self, study_id: str) -> dict[str, bytes | None] | None:
+        """Every instance's metadata 4202 value of a study, read at once; None where that is not offered."""
 
     def read_dicom(self, instance_id: str) -> bytes:
         """The DICOM file; raises InstanceGone."""
@@ -58,9 +64,13 @@ class SummaryCache:
         self._store = store
         self.counters = Counters()
 
-    def summary_of(self, instance_id: str) -> Summary:
-        """The valid stored summary, or a freshly computed one that replaces a stale one."""
-        stored = self._store.stored_summary(instance_id)
+    def summary_of(self, instance_id: str, read: Mapping[str, bytes | None] = NOTHING_READ) -> Summary:
+        """The valid stored summary, or a freshly computed one that replaces a stale one.
+
+        ``read`` holds the stored values already read with the rest of the study; an
+        instance not in it (added since) is read alone.
+        """
+        stored = read[instance_id] if instance_id in read else self._store.stored_summary(instance_id)
         if stored is not None:
             summary = decode_summary(stored)
             if summary is not None:
@@ -93,10 +103,11 @@ class SummaryCache:
     def assemble(self, instance_ids: list[str], query: str = "", study_id: str = "") -> dict[str, Any]:
         """The ohif-dicom-json answer of these instances (see :meth:`study`)."""
         before = (self.counters.computed, self.counters.failed)
+        read = (self._store.stored_summaries(study_id) if study_id else None) or NOTHING_READ
         instances = []
         for instance_id in instance_ids:
             try:
-                instances.append(InstanceSummary(instance_id, self.summary_of(instance_id)))
+                instances.append(InstanceSummary(instance_id, self.summary_of(instance_id, read)))
             except InstanceGone:
                 logger.info("Instance %s was deleted while its study was assembled", instance_id)
             except SummaryError as error:

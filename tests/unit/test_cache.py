@@ -20,18 +20,27 @@ NOT_DICOM = b"this is not a DICOM file, just some text"
 class MemoryStore:
     """Orthanc reduced to dictionaries; a missing file means a deleted instance."""
 
-    def __init__(self) -> None:
+    def __init__(self, reads_at_once: bool = False) -> None:
         self.files: dict[str, bytes] = {}
         self.metadata: dict[str, bytes] = {}
         self.studies: dict[str, list[str]] = {}
         self.reads: list[str] = []
         self.writes: list[str] = []
+        self.reads_at_once = reads_at_once
+        """Whether stored_summaries() is offered (Orthanc 1.12.5's /tools/find)."""
+        self.single_summary_reads: list[str] = []
 
     def study_instances(self, study_id: str) -> list[str] | None:
         return self.studies.get(study_id)
 
     def stored_summary(self, instance_id: str) -> bytes | None:
+        self.single_summary_reads.append(instance_id)
         return self.metadata.get(instance_id)
+
+    def stored_summaries(self, study_id: str) -> dict[str, bytes | None] | None:
+        if not self.reads_at_once:
+            return None
+        return {instance_id: self.metadata.get(instance_id) for instance_id in self.studies.get(study_id, [])}
 
     def read_dicom(self, instance_id: str) -> bytes:
         self.reads.append(instance_id)
@@ -186,3 +195,32 @@ def test_preload_reads_the_file_and_stores_its_summary(store: MemoryStore, study
 def test_preload_of_a_deleted_instance_raises_instance_gone(store: MemoryStore) -> None:
     with pytest.raises(InstanceGone):
         SummaryCache(store).preload("gone")
+
+
+# --- a study's summaries read at once -------------------------------------------------
+
+
+def test_a_study_read_at_once_reads_no_summary_alone(study: StudySpec) -> None:
+    """Where Orthanc reads every 4202 of a study in one call, no instance is read alone,
+    except one added after that read; a stale value from it is still recomputed."""
+    store = MemoryStore(reads_at_once=True)
+    expected = [_add_ct(store, study, instance_id, index) for index, instance_id in enumerate(["a", "b", "c"])]
+    store.studies["s"] = ["a", "b"]
+    store.metadata["a"] = _encode(expected[0])
+    store.metadata["b"] = b"garbage"
+    cache = SummaryCache(store)
+    answer = cache.assemble(["a", "b", "c"], study_id="s")  # "c" came after the study was read
+    assert store.single_summary_reads == ["c"]
+    assert store.reads == ["b", "c"]
+    assert sorted(store.writes) == ["b", "c"]
+    assert len(answer["studies"][0]["series"][0]["instances"]) == 3
+    assert (cache.counters.reused, cache.counters.computed) == (1, 2)
+
+
+def test_without_the_study_read_each_summary_is_read_alone(store: MemoryStore, study: StudySpec) -> None:
+    for index, instance_id in enumerate(["a", "b"]):
+        store.metadata[instance_id] = _encode(_add_ct(store, study, instance_id, index))
+    store.studies["s"] = ["a", "b"]
+    SummaryCache(store).assemble(["a", "b"], study_id="s")
+    assert store.single_summary_reads == ["a", "b"]
+    assert store.reads == []
