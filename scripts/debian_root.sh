@@ -74,17 +74,22 @@ if [ ! -e "$target/.ohif-root-complete" ]; then
         exit 1
     fi
     cp /etc/resolv.conf "$target/etc/resolv.conf" 2>/dev/null || true
+    # A mirror that serves a snapshot has Release files past their Valid-Until date
+    # (testing's expire within days): apt in the root must still take them.
+    echo 'Acquire::Check-Valid-Until "false";' >"$target/etc/apt/apt.conf.d/99ohif-mirror-snapshot"
     # Nothing may start services inside the root.
     printf '#!/bin/sh\nexit 101\n' >"$target/usr/sbin/policy-rc.d"
     chmod +x "$target/usr/sbin/policy-rc.d"
     mount_into_root
     log "installing Orthanc and its plugins"
-    in_root apt-get -o Acquire::Check-Valid-Until=false update -qq
+    in_root apt-get update -qq
     in_root apt-get install -y -qq --no-install-recommends \
         orthanc orthanc-python orthanc-dicomweb orthanc-postgresql python3-pip ca-certificates \
         >"$roots/$release.apt.log" 2>&1 || {
         tail -20 "$roots/$release.apt.log" >&2; echo "debian_root: apt-get install failed in $release" >&2; exit 1; }
-    # The host's CA bundle, which may hold a CA that this network's HTTPS needs.
+    # The host's CA bundle, which may hold a CA that this network's HTTPS needs; as a local
+    # CA too, so that a later package install (update-ca-certificates) keeps it.
+    cp /etc/ssl/certs/ca-certificates.crt "$target/usr/local/share/ca-certificates/host-bundle.crt"
     cp /etc/ssl/certs/ca-certificates.crt "$target/etc/ssl/certs/ca-certificates.crt"
     touch "$target/.ohif-root-complete"
 fi

@@ -23,7 +23,7 @@ done
 
 log() { printf 'install: %s\n' "$*"; }
 
-packages=(orthanc orthanc-python orthanc-dicomweb python3-venv ca-certificates)
+packages=(orthanc orthanc-python orthanc-dicomweb python3-venv ca-certificates curl)
 if [ "$with_tests" = 1 ]; then
     packages+=(chromium chromium-driver nginx-light postgresql orthanc-postgresql ffmpeg)
 fi

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pydicom
 
-from harness.orthanc_server import REPOSITORY
+from harness.orthanc_server import DEBIAN_ROOT, PYTHON_PLUGIN, RELEASE, REPOSITORY, embedded_python
 from ohif_plugin.samples import sample_files
 from tests.conftest import ServerFactory
 
@@ -89,3 +92,36 @@ def test_demo_check_fails_with_the_reason_on_an_empty_orthanc(make_server: Serve
     assert checked.returncode == 1
     assert "demo check: FAIL GET /studies: GET /studies lists no study: []" in checked.stdout
     assert "demo check: 2 of 4 checks failed; first: GET /studies lists no study: []" in checked.stderr
+
+
+def test_the_demo_check_passes_unchanged_on_the_release_under_test() -> None:
+    """scripts/demo.sh --check on a copy of the checkout that has no .venv, run in the Debian
+    release under test (its root, for trixie and forky): install.sh finds that release's
+    orthanc-python and the Python it embeds, and the demo loads and serves the samples.
+
+    The copy gets the built OHIF bundle (hard links), which is the same on every release;
+    everything else install.sh does as on a fresh machine of that release.
+    """
+    copy = Path(tempfile.mkdtemp(prefix="ohif-demo-copy-"))  # /tmp: the same path inside a root
+    try:
+        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPOSITORY, capture_output=True, check=True).stdout
+        for name in filter(None, tracked.decode().split("\0")):
+            if (REPOSITORY / name).is_file():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPOSITORY / name, copy / name)
+        shutil.copytree(REPOSITORY / "static/ohif-dist", copy / "static/ohif-dist", copy_function=os.link)
+        command = ["bash", str(copy / "scripts/demo.sh"), "--check"]
+        if DEBIAN_ROOT is not None:
+            command = ["chroot", str(DEBIAN_ROOT), *command]
+        demo = subprocess.run(command, capture_output=True, text=True, timeout=900, env=without_test_settings())
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    output = demo.stdout + demo.stderr
+    assert demo.returncode == 0, f"{RELEASE}: demo.sh --check failed:\n{output[-4000:]}"
+    assert "demo check: all 4 checks passed" in output
+    assert f"creating .venv from /usr/bin/python{embedded_python(PYTHON_PLUGIN)}" in output
+
+
+def without_test_settings() -> dict[str, str]:
+    """The environment a user's shell has: none of the variables that point the tests elsewhere."""
+    return {name: value for name, value in os.environ.items() if not name.startswith(("OHIF_", "PYTEST_"))}
