@@ -65,8 +65,6 @@ class LinkAnswer:
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
         if self.location:
             headers["Location"] = self.location
-        else:
-            headers["Content-Type"] = "text/plain; charset=utf-8"
         return Response(self.status, self.message.encode(), headers=headers)
 
 

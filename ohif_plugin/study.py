@@ -28,6 +28,7 @@ INSTANCE_FIELDS = _fields(Level.INSTANCE)
 STUDY_UID_KEY = "0020,000d"
 SERIES_UID_KEY = "0020,000e"
 MODALITY_KEY = "0008,0060"
+INSTANCE_NUMBER_KEY = "0020,0013"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def document_url(instance_id: str, query: str = "") -> str:
 def assemble_study(instances: Iterable[InstanceSummary], query: str = "") -> dict[str, Any]:
     """The ohif-dicom-json answer: studies by StudyInstanceUID, series sorted by UID.
 
-    Instances keep the order given (Orthanc's). An instance without a
+    Instances are sorted by InstanceNumber (see :func:`_instance_order`). An instance without a
     StudyInstanceUID or SeriesInstanceUID cannot be placed, so it is left out.
     ``query`` (URL-encoded, e.g. ``token=...``) is added to every URL of the
     answer, so that the viewer fetches instances with the rights it was given.
@@ -113,17 +114,19 @@ def assemble_study(instances: Iterable[InstanceSummary], query: str = "") -> dic
 
 def _series(members: list[InstanceSummary], query: str) -> dict[str, Any]:
     series = _named(members[0].summary, SERIES_FIELDS)
-    series["instances"] = [
-        {
-            "metadata": _named(member.summary, INSTANCE_FIELDS) | _extension_fields(member, query),
-            "url": instance_url(member.instance_id, query),
-        }
-        for member in members
-    ]
-
-
-    series["instances"] = [entry for member in members for entry in instance_entries(member, query)]
+    ordered = sorted(members, key=_instance_order)
+    series["instances"] = [entry for member in ordered for entry in instance_entries(member, query)]
     return series
+
+
+def _instance_order(member: InstanceSummary) -> tuple[int, int]:
+    """By InstanceNumber, those without one last; ties keep the order given (the sort is stable).
+
+    Orthanc lists a series' instances in upload order up to 1.11 and by identifier
+    (at random, for a stack) from 1.12 on: this makes the answer the same on every release.
+    """
+    number = member.summary.get(INSTANCE_NUMBER_KEY)
+    return (0, number) if isinstance(number, int) else (1, 0)
 
 
 def instance_entries(member: InstanceSummary, query: str = "") -> list[dict[str, Any]]:

@@ -2,8 +2,10 @@
 
 Orthanc 1.10.1 gzips every answer itself when its compression is on and the
 request names ``gzip``; the browser then gets two codings (ours, then
-Orthanc's) and undoes both. These tests read the raw bytes and every
-Content-Encoding header, and undo the codings in reverse order.
+Orthanc's) and undoes both. Orthanc 1.12.7 and 1.13.0 leave an answer that a
+plugin encoded alone: there, compression on gives what compression off gives.
+These tests read the raw bytes and every Content-Encoding header, and undo
+the codings in reverse order.
 """
 
 from __future__ import annotations
@@ -78,6 +80,13 @@ def compression_on(server: OrthancServer) -> bool:
     return bool(server.config["HttpCompressionEnabled"])
 
 
+def recompressed(server: OrthancServer) -> bool:
+    """Whether Orthanc compresses the plugin's answers itself: 1.10 does, over the plugin's own coding;
+    1.12.7 and 1.13.0 send the answers of these tables as the plugin made them."""
+    major, minor = (int(part) for part in str(server.get("/system").json()["Version"]).split(".")[:2])
+    return compression_on(server) and (major, minor) < (1, 12)
+
+
 APP_BUNDLE = next(DEFAULT_BUNDLE_FOLDER.glob("app.bundle.*.js"))
 
 # Accept-Encoding -> the codings applied, with Orthanc's compression off and on.
@@ -101,7 +110,7 @@ def test_bundle_file_negotiation(server: OrthancServer, accept_encoding: str | N
     headers = {"Accept-Encoding": accept_encoding} if accept_encoding is not None else {}
     answer = raw_get(server, f"/ohif/{APP_BUNDLE.name}", headers)
     assert answer.status == 200
-    assert answer.codings == (on if compression_on(server) else off)
+    assert answer.codings == (on if recompressed(server) else off)
     assert answer.decoded() == APP_BUNDLE.read_bytes()
     assert answer.header("Vary") == "Accept-Encoding"
     assert answer.header("Content-Type") == "text/javascript"
@@ -162,7 +171,7 @@ def test_study_negotiation(server: OrthancServer, accept_encoding: str | None, o
     headers = {"Accept-Encoding": accept_encoding} if accept_encoding is not None else {}
     answer = raw_get(server, f"/studies/{study_id}/ohif-dicom-json", headers)
     assert answer.status == 200
-    assert answer.codings == (on if compression_on(server) else off)
+    assert answer.codings == (on if recompressed(server) else off)
     assert instance_urls(answer.decoded()) == [f"dicomweb:../instances/{i}/file" for i in ids]
     assert answer.header("Content-Type") == "application/json"
     assert answer.header("Vary") == "Accept-Encoding"

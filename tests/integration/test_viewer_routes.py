@@ -445,7 +445,8 @@ def assert_nothing_from_outside(server: OrthancServer, paths: list[str]) -> None
         if status == 200:
             assert body in (index, b"inside"), f"{shown}: 200 {body[:200]!r}"  # a file of the bundle
         else:
-            assert status in (301, 302, 400, 404, 414), f"{shown}: {status} {body[:200]!r}"
+            # 307: Orthanc 1.12 sends a path that it reads as its own root to app/explorer.html.
+            assert status in (301, 302, 307, 400, 404, 414), f"{shown}: {status} {body[:200]!r}"
             assert status >= 400 or body == b"", shown
 
 

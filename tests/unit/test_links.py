@@ -130,7 +130,7 @@ def test_an_unknown_uid_answers_a_clear_404() -> None:
     assert answer.message == "Cannot open the study: 1.2.3 is not the StudyInstanceUID of any study in this Orthanc."
     response = answer.response()
     assert response.body == answer.message.encode()
-    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Content-Type" not in response.headers  # Orthanc's to set: 1.12 adds its own, and two are an error
     assert "Location" not in response.headers
 
 

@@ -83,7 +83,7 @@ def test_whole_answer_shape() -> None:
     }]}
 
 
-def test_series_sorted_as_strings_and_instances_kept_in_given_order() -> None:
+def test_series_sorted_as_strings_and_instances_without_a_number_kept_in_given_order() -> None:
     summaries = [
         InstanceSummary("i3", _summary("1", "1.9", "s3")),
         InstanceSummary("i1", _summary("1", "1.10", "s1")),
@@ -96,6 +96,19 @@ def test_series_sorted_as_strings_and_instances_kept_in_given_order() -> None:
         ["dicomweb:../instances/i1/file", "dicomweb:../instances/i0/file"],
         ["dicomweb:../instances/i3/file", "dicomweb:../instances/i2/file"],
     ]
+
+
+def test_instances_sorted_by_instance_number_then_given_order_those_without_last() -> None:
+    """Orthanc 1.12 lists instances by identifier, 1.10 by upload: the answer is the same for both."""
+    numbers = {"a": 3, "b": None, "c": 1, "d": 2, "e": 1, "f": None}
+    summaries = [
+        InstanceSummary(name, _summary("1", "1.1", f"s{name}", extra={} if number is None else {"0020,0013": number}))
+        for name, number in numbers.items()
+    ]
+    (study,) = assemble_study(summaries)["studies"]
+    urls = [instance["url"] for instance in study["series"][0]["instances"]]
+    assert urls == [f"dicomweb:../instances/{name}/file" for name in ["c", "e", "d", "a", "b", "f"]]
+    assert assemble_study(reversed(summaries))["studies"][0]["series"][0]["instances"][0]["url"].endswith("/e/file")
 
 
 def test_modalities_distinct_sorted_comma_separated() -> None:
