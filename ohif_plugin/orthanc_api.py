@@ -34,3 +34,17 @@ class StatusSender:
             output.SendHttpStatus(status, message, len(message.encode()))
         else:
             output.SendHttpStatus(status, message)
+
+
+def http_compression_default(orthanc_version: str) -> bool:
+    """Orthanc's default for "HttpCompressionEnabled": true up to 1.12.1, false from 1.12.2.
+
+    No API tells a configuration default; Orthanc's version does, as its NEWS
+    documents the change. A version that is not a number (a "mainline" build)
+    is taken as the newest.
+    """
+    try:
+        numbers = tuple(int(part) for part in orthanc_version.split(".")[:3])
+    except ValueError:
+        return False
+    return numbers < (1, 12, 2)

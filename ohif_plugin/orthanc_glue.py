@@ -17,7 +17,7 @@ from typing import Any
 
 import orthanc
 
-from ohif_plugin.orthanc_api import StatusSender
+from ohif_plugin.orthanc_api import StatusSender, http_compression_default
 
 try:
     import orjson
@@ -293,6 +293,8 @@ class Plugin:
         self.unavailable = "" if viewer is not None else "the OHIF bundle is missing"
         """Why the viewer cannot be served, or empty."""
         self.backfill: Backfill | None = None
+        self.compression_by_default = False
+        """The configuration does not set "HttpCompressionEnabled": Orthanc's default, known once started."""
         self.started = time.monotonic()
         self.ohif_version = ohif_version(settings.bundle_folder)
         self.metrics = Periodic(METRICS_INTERVAL, self.publish_metrics, _log_metrics_error)
@@ -376,6 +378,9 @@ class Plugin:
         dicom_web = self.settings.data_source is DataSource.DICOM_WEB
         if change_type == orthanc.ChangeType.ORTHANC_STARTED and dicom_web:
             self.check_dicomweb_plugin()
+        if change_type == orthanc.ChangeType.ORTHANC_STARTED and self.compression_by_default:
+            version = str(json.loads(orthanc.RestApiGet("/system")).get("Version", ""))
+            self.answers.http_compression_enabled = http_compression_default(version)
         if change_type == orthanc.ChangeType.ORTHANC_STARTED:
             self.metrics.start()
             if self.backfill is not None:
@@ -438,8 +443,8 @@ def initialize() -> Plugin | None:
     own_http = OwnHttpApi.from_configuration(configuration, orthanc.GenerateRestApiAuthorizationToken())
     store = OrthancInstanceStore(own_http)
     cache = SummaryCache(store)
-    compresses = configuration.get("HttpCompressionEnabled", True) is True  # Orthanc's default is true
-    answers = StudyAnswers(store.study_listing, cache.assemble, compresses, counters=cache.counters)
+    compresses = configuration.get("HttpCompressionEnabled")
+    answers = StudyAnswers(store.study_listing, cache.assemble, compresses is True, counters=cache.counters)
     worker = None
     if settings.preloads:
         worker = PreloadWorker(
@@ -462,6 +467,7 @@ def initialize() -> Plugin | None:
             settings.bundle_folder,
         )
     plugin = Plugin(settings, store, cache, worker, viewer, answers)
+    plugin.compression_by_default = compresses is None
     if settings.backfills:
         plugin.backfill = Backfill(cache, store, store.all_studies)
 

@@ -92,7 +92,8 @@ class StudyAnswers:
     ) -> None:
         self._listing = listing
         self._assemble = assemble
-        self._http_compression_enabled = http_compression_enabled
+        self.http_compression_enabled = http_compression_enabled
+        """Orthanc's "HttpCompressionEnabled": whether Orthanc gzips an answer left unencoded."""
         self._counters = counters if counters is not None else Counters()
         """Shared with the summary cache, which counts the answers it assembles."""
 
@@ -123,6 +124,6 @@ class StudyAnswers:
 
     def _coding(self, accept_encoding: str | None) -> str:
         coding = choose_coding(accept_encoding, (ZSTD, GZIP))
-        if coding == GZIP and orthanc_compresses(accept_encoding, self._http_compression_enabled):
+        if coding == GZIP and orthanc_compresses(accept_encoding, self.http_compression_enabled):
             return IDENTITY  # Orthanc gzips it anyway: a gzip of ours would only be gzipped again
         return coding

@@ -22,6 +22,7 @@ from harness.orthanc_server import OrthancServer
 from ohif_plugin.compression import decompress
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from tests import dicom_factory as factory
+from tests.conftest import ServerFactory
 from tests.integration.conftest import SharedIndex
 
 CHROMIUM_LOCAL = "gzip, deflate, br, zstd"
@@ -244,3 +245,15 @@ def test_a_change_made_by_another_server_sharing_the_database_is_seen(
     assert after_delete.status == 200
     assert f"dicomweb:../instances/{added}/file" not in instance_urls(after_delete.body)
     assert after_delete.header("ETag") != after_add.header("ETag")
+
+
+def test_a_gzip_only_browser_gets_the_study_gzipped_once_under_orthancs_default(make_server: ServerFactory) -> None:
+    """Without "HttpCompressionEnabled" in the configuration, Orthanc's default applies: on (1.10)
+    or off (from 1.12.2). Chromium over plain HTTP offers no zstd; its answer is gzipped once either way."""
+    server = make_server("default-compression")
+    assert "HttpCompressionEnabled" not in server.config
+    study_id, ids = upload_study(server, 3)
+    answer = raw_get(server, f"/studies/{study_id}/ohif-dicom-json", {"Accept-Encoding": CHROMIUM_PLAIN_HTTP})
+    assert answer.status == 200
+    assert answer.codings == ["gzip"]
+    assert instance_urls(answer.decoded()) == [f"dicomweb:../instances/{i}/file" for i in ids]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ohif_plugin.orthanc_api import StatusSender
+from ohif_plugin.orthanc_api import StatusSender, http_compression_default
 
 
 class OutputOf40:
@@ -48,3 +48,11 @@ def test_a_type_error_once_the_form_is_known_is_not_swallowed() -> None:
     sender(OutputOf42(), 404, "a")
     with pytest.raises(TypeError):
         sender(OutputOf40(), 404, "b")
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("1.10.1", True), ("1.12.1", True), ("1.12.2", False), ("1.12.7", False), ("1.13.0", False), ("mainline", False)],
+)
+def test_orthanc_compresses_by_default_up_to_1_12_1(version: str, expected: bool) -> None:
+    assert http_compression_default(version) is expected
