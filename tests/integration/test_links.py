@@ -80,7 +80,18 @@ def test_an_explorer_2_link_redirects_to_the_study_json(
     assert orthanc.get(urlsplit(study_url).path).json()["studies"][0]["StudyInstanceUID"] == study.study_uid
 
 
-def test_the_token_and_every_other_argument_are_kept(orthanc: OrthancServer, study: Study) -> None:
+def splits_decoded_arguments(orthanc: OrthancServer, request: pytest.FixtureRequest) -> None:
+    """Orthanc 1.13.0 decodes the query before it splits it: a token holding %26 reaches the plugin
+    as two arguments ("token=a%2Bb%26c" as token "a+b" and "c"), so no plugin can give it back.
+    Expected to fail there, strictly: the day Orthanc hands the arguments over whole, this says so."""
+    if orthanc.get("/system").json()["Version"] == "1.13.0":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Orthanc 1.13.0 splits a decoded query"))
+
+
+def test_the_token_and_every_other_argument_are_kept(
+    orthanc: OrthancServer, study: Study, request: pytest.FixtureRequest
+) -> None:
+    splits_decoded_arguments(orthanc, request)
     answer = redirect(orthanc, f"/ohif/viewer?lang=fr&StudyInstanceUIDs={study.study_uid}&token=a%2Bb%26c")
     assert answer.headers["Location"] == (
         f"?url=../studies/{study.study_id}/ohif-dicom-json%3Ftoken%3Da%252Bb%2526c"
@@ -88,7 +99,10 @@ def test_the_token_and_every_other_argument_are_kept(orthanc: OrthancServer, stu
     )
 
 
-def test_the_study_json_passes_the_token_on_to_every_instance(orthanc: OrthancServer, study: Study) -> None:
+def test_the_study_json_passes_the_token_on_to_every_instance(
+    orthanc: OrthancServer, study: Study, request: pytest.FixtureRequest
+) -> None:
+    splits_decoded_arguments(orthanc, request)
     def urls(query: str) -> list[str]:
         answer = orthanc.get(f"/studies/{study.study_id}/ohif-dicom-json{query}")
         assert answer.status_code == 200
