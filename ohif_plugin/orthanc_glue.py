@@ -41,7 +41,7 @@ try:
     )
     from ohif_plugin.media import document_response
     from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
-    from ohif_plugin.preload import PreloadWorker, delay_from_environment
+    from ohif_plugin.preload import PreloadWorker, capacity_from_environment, delay_from_environment
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
     from ohif_plugin.studies import ORTHANC_ID
     from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing
@@ -481,6 +481,7 @@ def initialize() -> Plugin | None:
                 instance_id,
                 error,
             ),
+            capacity=capacity_from_environment(os.environ),
             delay=delay_from_environment(os.environ),
         )
         worker.start()

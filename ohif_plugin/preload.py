@@ -44,6 +44,20 @@ def delay_from_environment(environment: Mapping[str, str]) -> float:
     return delay if 0 < delay <= 60 else 0.0
 
 
+CAPACITY_VARIABLE = "OHIF_PLUGIN_TEST_PRELOAD_CAPACITY"
+"""Undocumented, for the fault tests only: a smaller queue, so that filling it takes
+thousands of uploads rather than twenty thousand (minutes on every release tested)."""
+
+
+def capacity_from_environment(environment: Mapping[str, str]) -> int:
+    """The test capacity, :data:`DEFAULT_CAPACITY` when unset or not a number from 100 to the default."""
+    try:
+        capacity = int(environment.get(CAPACITY_VARIABLE, str(DEFAULT_CAPACITY)))
+    except ValueError:
+        return DEFAULT_CAPACITY
+    return capacity if 100 <= capacity <= DEFAULT_CAPACITY else DEFAULT_CAPACITY
+
+
 _STOP = object()
 
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from harness.orthanc_server import OrthancServer, new_session, post_instance
-from ohif_plugin.preload import DEFAULT_CAPACITY as PRELOAD_CAPACITY
+from ohif_plugin.preload import CAPACITY_VARIABLE as PRELOAD_CAPACITY_VARIABLE
 from ohif_plugin.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
@@ -66,6 +66,9 @@ def plugin_errors(server: OrthancServer) -> list[str]:
 # --- Orthanc killed while the preload queue is full ------------------------------------------------
 
 INSTANCES_PER_STUDY = 1000
+PRELOAD_CAPACITY = 2000
+"""The queue of the killed server (OHIF_PLUGIN_TEST_PRELOAD_CAPACITY): the default holds 20,000, and
+uploading 21,000 instances takes minutes on each release the suite runs against."""
 STUDIES = PRELOAD_CAPACITY // INSTANCES_PER_STUDY + 1
 """One study more than the preload queue holds, so that it is full when Orthanc is killed."""
 
@@ -74,8 +77,9 @@ def test_sigkill_with_a_full_preload_queue_loses_nothing(
     make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker is faster than ingestion here: slow it (1 s an instance) so that the queue fills
-    # however slowly the machine ingests (even at 50 instances/s the worker takes only 420 meanwhile).
+    # however slowly the machine ingests (at 50 instances/s the 3,000 uploads last a minute, the worker takes 60).
     monkeypatch.setenv(PRELOAD_DELAY_VARIABLE, "1")
+    monkeypatch.setenv(PRELOAD_CAPACITY_VARIABLE, str(PRELOAD_CAPACITY))
     server = make_server("killed")
     specs = [factory.StudySpec(patient_name=f"Killed^{number}") for number in range(STUDIES)]
     files = [

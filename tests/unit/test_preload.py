@@ -9,7 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from ohif_plugin.preload import BACKGROUND_NICENESS, PreloadWorker
+from ohif_plugin.preload import (
+    BACKGROUND_NICENESS,
+    CAPACITY_VARIABLE,
+    DEFAULT_CAPACITY,
+    PreloadWorker,
+    capacity_from_environment,
+)
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 
@@ -227,3 +233,13 @@ def test_the_worker_starts_before_the_pause_when_the_queue_fills() -> None:
         assert worker.stop(WAIT)
     assert any(moment < last_offer for _, moment in handled)  # work went on during the stream
     assert worker.dropped == 0, "the worker kept room in the queue"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, DEFAULT_CAPACITY), ("2000", 2000), ("100", 100), ("99", DEFAULT_CAPACITY), ("20001", DEFAULT_CAPACITY),
+     ("many", DEFAULT_CAPACITY)],
+)
+def test_the_fault_tests_capacity_comes_from_the_environment_within_bounds(value: str | None, expected: int) -> None:
+    environment = {} if value is None else {CAPACITY_VARIABLE: value}
+    assert capacity_from_environment(environment) == expected
