@@ -145,15 +145,13 @@ class OrthancInstanceStore:
             if _is_unknown(error):
                 return None
             raise
-        query = {"Level": "Series", "ParentStudy": study_id, "Query": {}, "ResponseContent": ["Children", "Metadata"]}
-        found = orjson.loads(orthanc.RestApiPost("/tools/find", orjson.dumps(query)))
         series = tuple(
             SeriesListing(
                 str(item["ID"]),
                 str(item.get("Metadata", {}).get("LastUpdate", "")),
                 tuple(str(instance_id) for instance_id in item.get("Instances", [])),
             )
-            for item in found
+            for item in _find_in_study("Series", study_id, ["Children", "Metadata"])
         )
         return StudyListing(study_id, last_update, series)
 
@@ -183,9 +181,8 @@ class OrthancInstanceStore:
         """
         if not self.has_extended_find() or not ORTHANC_ID.fullmatch(study_id):
             return None
-        query = {"Level": "Instance", "ParentStudy": study_id, "Query": {}, "ResponseContent": ["Metadata"]}
         try:
-            found = orjson.loads(orthanc.RestApiPost("/tools/find", orjson.dumps(query)))
+            found = _find_in_study("Instance", study_id, ["Metadata"])
         except orthanc.OrthancException as error:
             if _is_unknown(error):
                 return {}
@@ -231,6 +228,13 @@ class OrthancInstanceStore:
     def all_studies(self) -> list[str]:
         """Orthanc identifiers of every study, for the backfill."""
         return [str(study_id) for study_id in json.loads(orthanc.RestApiGet("/studies"))]
+
+
+def _find_in_study(level: str, study_id: str, content: list[str]) -> list[dict[str, Any]]:
+    """The study's resources of one level, with ``content`` only, in one /tools/find (ExtendedFind)."""
+    query = {"Level": level, "ParentStudy": study_id, "Query": {}, "ResponseContent": content}
+    found: list[dict[str, Any]] = orjson.loads(orthanc.RestApiPost("/tools/find", orjson.dumps(query)))
+    return found
 
 
 def lookup_uid(uid: str) -> list[Resource]:
