@@ -93,6 +93,21 @@ def _is_unknown(error: Exception) -> bool:
     )
 
 
+def _instance_gone(instance_id: str, error: Exception) -> bool:
+    """Whether ``error`` comes from the instance being deleted meanwhile.
+
+    A deletion that races a read does not always give "unknown resource": the
+    file can vanish between Orthanc's lookup and its read. Asking again tells.
+    """
+    if _is_unknown(error):
+        return True
+    try:
+        orthanc.RestApiGet(f"/instances/{instance_id}/metadata")
+    except orthanc.OrthancException as again:
+        return _is_unknown(again)
+    return False
+
+
 class OrthancInstanceStore:
     """The :class:`ohif_plugin.cache.InstanceStore` of this Orthanc, over its REST API.
 
@@ -170,7 +185,7 @@ class OrthancInstanceStore:
         try:
             return bytes(orthanc.RestApiGet(f"/instances/{instance_id}/metadata/{METADATA_KEY}"))
         except orthanc.OrthancException as error:
-            if _is_unknown(error):
+            if _instance_gone(instance_id, error):
                 return None
             raise
 
@@ -197,7 +212,7 @@ class OrthancInstanceStore:
         try:
             return bytes(orthanc.GetDicomForInstance(instance_id))
         except orthanc.OrthancException as error:
-            if _is_unknown(error):
+            if _instance_gone(instance_id, error):
                 raise InstanceGone(instance_id) from None
             raise
 
@@ -215,15 +230,16 @@ class OrthancInstanceStore:
     def store_summary(self, instance_id: str, value: bytes) -> None:
         try:
             orthanc.RestApiPut(f"/instances/{instance_id}/metadata/{METADATA_KEY}", value)
+            return
         except orthanc.OrthancException as error:
-            if _is_unknown(error):
-                raise InstanceGone(instance_id) from None
             if _error_code(error) != orthanc.ErrorCode.REVISION or self.own_http is None:
+                if _instance_gone(instance_id, error):
+                    raise InstanceGone(instance_id) from None
                 raise
-            try:  # replacing needs If-Match, which only the HTTP server takes
-                self.own_http.replace_metadata(f"/instances/{instance_id}", METADATA_KEY, value)
-            except InstanceMissing:
-                raise InstanceGone(instance_id) from None
+        try:  # replacing needs If-Match, which only the HTTP server takes
+            self.own_http.replace_metadata(f"/instances/{instance_id}", METADATA_KEY, value)
+        except InstanceMissing:
+            raise InstanceGone(instance_id) from None
 
     def all_studies(self) -> list[str]:
         """Orthanc identifiers of every study, for the backfill."""

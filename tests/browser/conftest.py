@@ -29,9 +29,15 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+NO_TOUR = "localStorage.setItem('shownTours', JSON.stringify(['basicViewerTour']));"
+"""OHIF's first-visit tour, marked as seen: its overlay would take the clicks and the wheel of the tests,
+and it comes back on every origin (each test server has its own port)."""
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(NO_TOUR)
     page = context.new_page()
     yield page
     context.close()

@@ -60,7 +60,7 @@ BLUE_PIXELS = """async (png) => {
     return count;
 }"""
 """Pure blue pixels of a PNG: the rectangle of :func:`tests.media_factory.minimal_pdf` (0, 0, 255), or
-(0, 0, 77) under the onboarding tour's dimming; OHIF's own navy blues all have some green (e.g. 4, 28, 73)."""
+(0, 0, 77) under a dimming overlay; OHIF's own navy blues all have some green (e.g. 4, 28, 73)."""
 
 FETCHED_DIGEST = """async (url) => {
     const answer = await fetch(url);
@@ -74,9 +74,6 @@ FETCHED_DIGEST = """async (url) => {
 def scroll_frames(page: Page, steps: int) -> list[tuple[int, int]]:
     """Scroll the first viewport ``steps`` images down with the mouse wheel; (bar row, canvas digest) of each."""
     page.wait_for_function(f"() => ({BRIGHT_BAR_TOP})() >= 0", timeout=60_000)
-    box = page.locator("canvas.cornerstone-canvas").first.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     seen = [(int(page.evaluate(BRIGHT_BAR_TOP)), int(page.evaluate(CANVAS_DIGEST)))]
     for _ in range(steps):
         _wheel_until_the_bar_moves(page, seen)
@@ -112,8 +109,12 @@ def recorded_video(page: Page) -> dict[str, Any]:
 
 
 def _wheel_until_the_bar_moves(page: Page, seen: list[tuple[int, int]], attempts: int = 3) -> None:
-    """One wheel step; again if the viewer was not listening yet (it can be busy right after the first draw)."""
+    """One wheel step over the image; again if the viewer was not listening yet (it can be busy right after
+    the first draw, and its panels can still move the viewport)."""
     for _ in range(attempts):
+        box = page.locator("canvas.cornerstone-canvas").first.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.wheel(0, 100)
         try:
             page.wait_for_function(f"(previous) => ({BRIGHT_BAR_TOP})() > previous", arg=seen[-1][0], timeout=10_000)
@@ -121,7 +122,14 @@ def _wheel_until_the_bar_moves(page: Page, seen: list[tuple[int, int]], attempts
         except PlaywrightTimeoutError:
             continue
     page.screenshot(path="/tmp/ohif-not-scrolled.png")
-    raise AssertionError(f"no other frame after scrolling: {seen}; see /tmp/ohif-not-scrolled.png")
+    under_mouse = page.evaluate(
+        """() => { const canvas = document.querySelector('canvas.cornerstone-canvas').getBoundingClientRect();
+        const element = document.elementFromPoint(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+        return element ? element.outerHTML.slice(0, 200) : 'nothing'; }"""
+    )
+    raise AssertionError(
+        f"no other frame after scrolling: {seen}; under the mouse: {under_mouse}; see /tmp/ohif-not-scrolled.png"
+    )
 
 
 def wait_for_blue_rectangle(viewer: Page, attempts: int = 60) -> int:

@@ -102,9 +102,6 @@ def _wait_for_colour(viewer: Page, colour: ColourTest, at_least: int, timeout: f
 def _open(page: Page, orthanc: OrthancServer, study_id: str) -> Page:
     viewer = open_viewer_from_explorer(page, orthanc, study_id)
     wait_until_drawn(viewer)
-    skip_tour = viewer.locator("text=Skip all")  # OHIF's first-visit tour covers the page
-    with contextlib.suppress(PlaywrightTimeoutError):  # no tour this time
-        skip_tour.first.click(timeout=5_000)
     return viewer
 
 

@@ -11,6 +11,7 @@ import base64
 import gzip
 import json
 import random
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -59,8 +60,22 @@ def instances_of_answer(answer: dict[str, Any]) -> list[str]:
     ]
 
 
+LOG_LINE = re.compile(r"[EWIT]\d{4} ")
+"""The start of a line of Orthanc's log; a line without it continues the message before (a traceback)."""
+
+
 def plugin_errors(server: OrthancServer) -> list[str]:
-    return [line for line in server.log_text().splitlines() if line.startswith("E") and "OHIF plugin" in line]
+    """The plugin's errors in Orthanc's log, each with its traceback, if it has one."""
+    errors: list[str] = []
+    in_error = False
+    for line in server.log_text().splitlines():
+        if LOG_LINE.match(line):
+            in_error = line.startswith("E") and "OHIF plugin" in line
+            if in_error:
+                errors.append(line)
+        elif in_error:
+            errors[-1] += "\n" + line
+    return errors
 
 
 # --- Orthanc killed while the preload queue is full ------------------------------------------------
@@ -119,7 +134,7 @@ def test_sigkill_with_a_full_preload_queue_loses_nothing(
         assert decode_4202(value)["0010,0010"] == specs[index // INSTANCES_PER_STUDY].patient_name
     print(f"{len(ids)} instances uploaded, all in Orthanc after SIGKILL; "
           f"{without_summary} without a summary at restart, all rebuilt on first display")
-    assert not plugin_errors(again)
+    assert not plugin_errors(again), "\n".join(plugin_errors(again))
 
 
 # --- instances deleted while their study is assembled ----------------------------------------------
@@ -191,7 +206,7 @@ def test_instances_deleted_during_assembly_never_give_a_500(make_server: ServerF
     print(f"answers {len(statuses)}: {statuses.count(200)} x 200, {statuses.count(404)} x 404, "
           f"{mid_deletion} assembled mid-deletion; {skipped} instance(s) seen vanish during assembly")
     assert "Error while answering" not in server.log_text()
-    assert not plugin_errors(server)
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))
     assert server.get("/system").status_code == 200
 
 
@@ -244,7 +259,7 @@ def test_with_check_revisions_summaries_are_stored_and_replaced(
             assert summary["Version"] == 2
             assert summary["0010,0010"] == "Revision^Checked"
             assert summary["0028,0030"] == [0.5, 0.5]
-    assert not plugin_errors(server), plugin_errors(server)
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))
 
 
 def test_with_check_revisions_concurrent_displays_replace_stale_summaries(make_server: ServerFactory) -> None:
@@ -268,4 +283,4 @@ def test_with_check_revisions_concurrent_displays_replace_stale_summaries(make_s
         assert answer.json()["studies"][0]["PatientName"] == "Revision^Concurrent"
     for instance_id in ids:
         assert decode_4202(server.metadata(instance_id) or b"")["0010,0010"] == "Revision^Concurrent"
-    assert not plugin_errors(server), plugin_errors(server)
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))
