@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +241,26 @@ class OrthancServer:
     def put_metadata(self, instance_id: str, value: bytes) -> None:
         answer = self.session.put(f"{self.url}/instances/{instance_id}/metadata/4202", data=value, timeout=30)
         answer.raise_for_status()
+
+    def wait_for_summary(
+        self, instance_id: str, condition: Callable[[bytes | None], bool], timeout: float = 30.0
+    ) -> bytes | None:
+        """Metadata 4202 of an instance once ``condition`` holds for it (a display that sent the stored
+        answer rebuilds a damaged summary in the background); the last value read after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        value = self.metadata(instance_id)
+        while not condition(value) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = self.metadata(instance_id)
+        return value
+
+    def wait_until_stored_answers_done(self, timeout: float = 30.0) -> None:
+        """Until the plugin has stored or checked every study answer it was asked to."""
+        deadline = time.monotonic() + timeout
+        while self.get("/ohif/api/status").json()["StoredAnswers"]["QueueLength"]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"stored answers still pending after {timeout} s")
+            time.sleep(0.05)
 
     def wait_for_metadata(self, instance_ids: Iterable[str], timeout: float = 60.0) -> dict[str, bytes]:
         """Wait until every instance has metadata 4202 (written by the preload worker)."""

@@ -10,15 +10,14 @@ sleeps between instances so that it is busy at most a fraction of the time
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ohif_plugin.background import lower_this_thread
 from ohif_plugin.cache import InstanceGone, InstanceStore, SummaryCache
 from ohif_plugin.summary import decode_summary
 
@@ -130,8 +129,7 @@ class Backfill:
         return self.progress.as_json(self._clock())
 
     def _run_guarded(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # lowering priority is best effort
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        lower_this_thread(NICENESS)
         try:
             self.run()
         except Exception:

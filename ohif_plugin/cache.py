@@ -57,6 +57,8 @@ class Counters:
     """Studies answered (unknown studies excluded)."""
     study_hits: int = 0
     """Studies answered entirely from stored summaries: nothing computed, nothing failed."""
+    stored_answers: int = 0
+    """Studies answered with their stored answer (:mod:`ohif_plugin.stored_answer`): no summary read."""
 
 
 class SummaryCache:
@@ -64,17 +66,20 @@ class SummaryCache:
         self._store = store
         self.counters = Counters()
 
-    def summary_of(self, instance_id: str, read: Mapping[str, bytes | None] = NOTHING_READ) -> Summary:
+    def summary_of(
+        self, instance_id: str, read: Mapping[str, bytes | None] = NOTHING_READ, counted: bool = True
+    ) -> Summary:
         """The valid stored summary, or a freshly computed one that replaces a stale one.
 
         ``read`` holds the stored values already read with the rest of the study; an
-        instance not in it (added since) is read alone.
+        instance not in it (added since) is read alone. ``counted``: a reuse counts
+        (not in the background check of a stored answer, which serves nobody).
         """
         stored = read[instance_id] if instance_id in read else self._store.stored_summary(instance_id)
         if stored is not None:
             summary = decode_summary(stored)
             if summary is not None:
-                self.counters.reused += 1
+                self.counters.reused += counted
                 return summary
             logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
         summary = summarize(self._store.read_dicom(instance_id))
@@ -101,13 +106,25 @@ class SummaryCache:
         return self.assemble(instance_ids, query, study_id)
 
     def assemble(self, instance_ids: list[str], query: str = "", study_id: str = "") -> dict[str, Any]:
-        """The ohif-dicom-json answer of these instances (see :meth:`study`)."""
+        """The ohif-dicom-json answer of these instances (see :meth:`study`), counted as a study served."""
         before = (self.counters.computed, self.counters.failed)
+        answer = self._assembled(instance_ids, query, study_id, counted=True)
+        self.counters.studies += 1
+        if (self.counters.computed, self.counters.failed) == before:
+            self.counters.study_hits += 1
+        return answer
+
+    def check(self, instance_ids: list[str], query: str = "", study_id: str = "") -> dict[str, Any]:
+        """:meth:`assemble` for the background check of a stored answer: summaries computed and
+        failures count, nothing counts as served or reused."""
+        return self._assembled(instance_ids, query, study_id, counted=False)
+
+    def _assembled(self, instance_ids: list[str], query: str, study_id: str, counted: bool) -> dict[str, Any]:
         read = (self._store.stored_summaries(study_id) if study_id else None) or NOTHING_READ
         instances = []
         for instance_id in instance_ids:
             try:
-                instances.append(InstanceSummary(instance_id, self.summary_of(instance_id, read)))
+                instances.append(InstanceSummary(instance_id, self.summary_of(instance_id, read, counted)))
             except InstanceGone:
                 logger.info("Instance %s was deleted while its study was assembled", instance_id)
             except SummaryError as error:
@@ -116,9 +133,6 @@ class SummaryCache:
             except Exception:
                 self.counters.failed += 1
                 logger.exception("Instance %s left out of study %s", instance_id, study_id)
-        self.counters.studies += 1
-        if (self.counters.computed, self.counters.failed) == before:
-            self.counters.study_hits += 1
         return assemble_study(instances, query)
 
     def preload(self, instance_id: str) -> None:

@@ -6,7 +6,7 @@ Commands:
   asking the server for each study's ``ohif-dicom-json`` (which computes and
   stores every missing summary, with this plugin or the C++ one). Studies whose
   instances all have a valid summary are skipped, so a run can be resumed.
-- ``clear-cache``: delete metadata 4202 (the summaries are recomputed on demand).
+- ``clear-cache``: delete metadata 4202 and the studies' stored answers (recomputed on demand).
 - ``config``: print a configuration block for this installation.
 - ``status``: print the plugin's GET /ohif/api/status answer.
 
@@ -18,11 +18,13 @@ unknown study, bad options), 130 after Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,12 +44,15 @@ from ohif_plugin.rest_client import (
     credentials_from_netrc,
 )
 from ohif_plugin.runner import End, Fatal, Outcome, Result, Run, run_tasks
+from ohif_plugin.stored_answer import ATTACHMENT as ANSWER_ATTACHMENT
 from ohif_plugin.studies import parse_since, select_studies
 from ohif_plugin.summary import METADATA_KEY, decode_summary
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 PLUGIN_SCRIPT = Path(__file__).resolve().parent / "plugin.py"
 LISTED_FAILURES = 20
+STORED_ANSWERS_TIMEOUT = 60.0
+"""Seconds to wait for the server to check the stored answers it sent; the summaries are checked after."""
 """Failed studies listed one by one in the report; the rest are counted."""
 
 
@@ -57,6 +62,17 @@ LISTED_FAILURES = 20
 def has_valid_summary(client: OrthancClient, instance_id: str) -> bool:
     value = client.get_optional(f"/instances/{instance_id}/metadata/{METADATA_KEY}")
     return value is not None and decode_summary(value) is not None
+
+
+def wait_for_stored_answers(client: OrthancClient, timeout: float = STORED_ANSWERS_TIMEOUT) -> None:
+    """Until the server has checked the answers it sent from storage: that check, in the background,
+    computes the summaries missing since (see ohif_plugin.study_refresh)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get_json("/ohif/api/status")
+        if not status.get("StoredAnswers", {}).get("QueueLength"):
+            return
+        time.sleep(0.05)
 
 
 def study_instances(client: OrthancClient, study_id: str) -> list[str] | None:
@@ -81,8 +97,9 @@ def preload_study(client: OrthancClient, study_id: str) -> Outcome:
         raise Fatal(
             f"Orthanc at {client.url} does not answer /studies/{{id}}/ohif-dicom-json: is the OHIF plugin loaded?"
         ) from None
+    wait_for_stored_answers(client)
     shown = sum(int(study.get("NumInstances", 0)) for study in answer.get("studies", []))
-    if shown < len(instance_ids):
+    if shown < len(instance_ids) or not all(has_valid_summary(client, instance_id) for instance_id in instance_ids):
         # Instances left out of the answer: check which really lack a summary.
         missing = sum(1 for instance_id in instance_ids if not has_valid_summary(client, instance_id))
         if missing:
@@ -113,6 +130,10 @@ def clear_study(client: OrthancClient, study_id: str, dry_run: bool) -> Outcome:
             except NotFound:
                 continue  # deleted meanwhile
         cleared += 1
+    attachments = client.get_optional(f"/studies/{study_id}/attachments")
+    if attachments is not None and ANSWER_ATTACHMENT in json.loads(attachments) and not dry_run:
+        with contextlib.suppress(NotFound):  # deleted meanwhile
+            client.delete(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}")
     return Outcome(study_id, Result.DONE, len(instance_ids), changed=cleared)
 
 

@@ -70,7 +70,7 @@ def compress(data: bytes, coding: str, level: int) -> bytes:
 
 
 def decompress(data: bytes, coding: str) -> bytes:
-    """For tests and checks: the inverse of :func:`compress`."""
+    """The inverse of :func:`compress` (a stored answer for a browser that takes no gzip)."""
     if coding == ZSTD:
         return bytes(zstandard.ZstdDecompressor().decompressobj().decompress(data))
     if coding == GZIP:

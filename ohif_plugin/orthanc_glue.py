@@ -43,8 +43,10 @@ try:
     from ohif_plugin.own_http import InstanceMissing, OwnHttpApi
     from ohif_plugin.preload import PreloadWorker, capacity_from_environment, delay_from_environment
     from ohif_plugin.status import Periodic, PreloadState, metric_values, ohif_version, status_answer
+    from ohif_plugin.stored_answer import ATTACHMENT as ANSWER_ATTACHMENT
     from ohif_plugin.studies import ORTHANC_ID
     from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing
+    from ohif_plugin.study_refresh import StudyRefresher
     from ohif_plugin.summary import METADATA_KEY
     from ohif_plugin.viewer import SECURITY_HEADERS, Response, Viewer, explorer_extension
 
@@ -241,6 +243,28 @@ class OrthancInstanceStore:
         except InstanceMissing:
             raise InstanceGone(instance_id) from None
 
+    def stored_answer(self, study_id: str) -> bytes | None:
+        """The study's stored answer (:mod:`ohif_plugin.stored_answer`), None if it has none."""
+        try:
+            return bytes(orthanc.RestApiGet(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}/data"))
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                return None
+            raise
+
+    def store_answer(self, study_id: str, data: bytes) -> None:
+        """Nothing stored for a study deleted meanwhile."""
+        try:
+            orthanc.RestApiPut(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}", data)
+            return
+        except orthanc.OrthancException as error:
+            if _is_unknown(error):
+                return
+            if _error_code(error) != orthanc.ErrorCode.REVISION or self.own_http is None:
+                raise
+        with contextlib.suppress(InstanceMissing):  # replacing needs If-Match, which only the HTTP server takes
+            self.own_http.replace_attachment(f"/studies/{study_id}", ANSWER_ATTACHMENT, data)
+
     def all_studies(self) -> list[str]:
         """Orthanc identifiers of every study, for the backfill."""
         return [str(study_id) for study_id in json.loads(orthanc.RestApiGet("/studies"))]
@@ -340,6 +364,7 @@ class Plugin:
         self.unavailable = "" if viewer is not None else "the OHIF bundle is missing"
         """Why the viewer cannot be served, or empty."""
         self.backfill: Backfill | None = None
+        self.refresher: StudyRefresher | None = None
         self.compression_by_default = False
         """The configuration does not set "HttpCompressionEnabled": Orthanc's default, known once started."""
         self.started = time.monotonic()
@@ -383,6 +408,7 @@ class Plugin:
             seconds_since_start=time.monotonic() - self.started,
             counters=self.cache.counters,
             preload=preload,
+            refresh_pending=self.refresher.pending() if self.refresher is not None else 0,
             backfill=self.backfill.status() if self.backfill is not None else None,
         )
 
@@ -439,6 +465,8 @@ class Plugin:
             self.metrics.stop()
         if stopped and self.worker is not None and not self.worker.stop(timeout=10):
             logger.warning("The preload worker did not stop within 10 s")
+        if stopped and self.refresher is not None and not self.refresher.stop(timeout=10):
+            logger.warning("The study answers' refresh did not stop within 10 s")
 
     def check_dicomweb_plugin(self) -> None:
         """With the dicom-web source, the DICOMweb plugin must answer; else no viewer."""
@@ -491,7 +519,11 @@ def initialize() -> Plugin | None:
     store = OrthancInstanceStore(own_http)
     cache = SummaryCache(store)
     compresses = configuration.get("HttpCompressionEnabled")
-    answers = StudyAnswers(store.study_listing, cache.assemble, compresses is True, counters=cache.counters)
+    refresher = StudyRefresher(store.study_listing, cache.check, store, cache.counters)
+    refresher.start()
+    answers = StudyAnswers(
+        store.study_listing, cache.assemble, compresses is True, counters=cache.counters, keeper=refresher
+    )
     worker = None
     if settings.preloads:
         worker = PreloadWorker(
@@ -515,6 +547,7 @@ def initialize() -> Plugin | None:
             settings.bundle_folder,
         )
     plugin = Plugin(settings, store, cache, worker, viewer, answers)
+    plugin.refresher = refresher
     plugin.compression_by_default = compresses is None
     if settings.backfills:
         plugin.backfill = Backfill(cache, store, store.all_studies)

@@ -1,7 +1,7 @@
-"""Replacing metadata through Orthanc's own HTTP server, for ``"CheckRevisions": true``.
+"""Replacing metadata and attachments through Orthanc's own HTTP server, for ``"CheckRevisions": true``.
 
 With CheckRevisions, Orthanc refuses to replace or delete existing metadata
-unless the request carries its revision in ``If-Match`` (error 43, "bad
+or attachments unless the request carries its revision in ``If-Match`` (error 43, "bad
 revision"), and orthanc-python 4.0's internal ``RestApiPut`` and
 ``RestApiDelete`` cannot send headers. Orthanc's HTTP server can: the plugin
 reads the current revision (the ETag) and writes with ``If-Match``, authorized
@@ -69,7 +69,14 @@ class OwnHttpApi:
 
     def replace_metadata(self, resource_path: str, key: str, value: bytes) -> None:
         """PUT ``value`` as metadata ``key`` of ``resource_path`` (e.g. ``/instances/ID``), with its revision."""
-        path = f"{resource_path}/metadata/{key}"
+        self._replace(f"{resource_path}/metadata/{key}", value)
+
+    def replace_attachment(self, resource_path: str, name: str, value: bytes) -> None:
+        """PUT ``value`` as attachment ``name`` of ``resource_path`` (e.g. ``/studies/ID``), with its revision."""
+        self._replace(f"{resource_path}/attachments/{name}", value)
+
+    def _replace(self, path: str, value: bytes) -> None:
+        """PUT ``value`` at ``path`` with the revision (ETag) that a GET of ``path`` gives."""
         for _ in range(ATTEMPTS):
             status, etag = self._request("GET", path)
             headers = {"If-Match": etag} if status == 200 and etag else {}
@@ -77,7 +84,7 @@ class OwnHttpApi:
             if status == 200:
                 return
             if status == 404:
-                raise InstanceMissing(resource_path)
+                raise InstanceMissing(path)
             if status != 409:
                 raise RuntimeError(f"PUT {path} answered {status}")
         raise RevisionConflict(path)

@@ -8,12 +8,12 @@ is computed on first display (or by the backfill).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
+
+from ohif_plugin.background import lower_this_thread
 
 DEFAULT_CAPACITY = 20_000
 """Instance IDs waiting for their summary; about 200 bytes each, so 4 MB when full."""
@@ -130,9 +130,7 @@ class PreloadWorker:
 
     def _run(self) -> None:
         if self._niceness is not None:
-            # On Linux, a thread has its own nice value, set through its thread id.
-            with contextlib.suppress(OSError, AttributeError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
+            lower_this_thread(self._niceness)
         while True:
             entry = self._queue.get()
             try:

@@ -138,8 +138,7 @@ class OrthancClient:
                 self.close()
                 reason = error.strerror or str(error) or type(error).__name__
                 raise Unreachable(f"Orthanc is unreachable at {self.url}: {reason}") from None
-        if response.getheader("Content-Encoding") == "gzip":
-            data = gzip.decompress(data)
+        data = _decoded(data, response.getheader("Content-Encoding", ""))
         if response.getheader("Connection", "").lower() == "close":
             self.close()
         status = response.status
@@ -174,6 +173,16 @@ class OrthancClient:
             connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
         self._local.connection = connection
         return connection, False
+
+
+def _decoded(data: bytes, content_encoding: str) -> bytes:
+    """The body with its codings undone, last applied first: Orthanc 1.10 gzips a stored answer's gzip again
+    (``Content-Encoding: gzip, gzip``)."""
+    for coding in reversed([part.strip().lower() for part in content_encoding.split(",") if part.strip()]):
+        if coding != "gzip":
+            raise OrthancError(f"Orthanc answered in a coding that was not asked for: {content_encoding}")
+        data = gzip.decompress(data)
+    return data
 
 
 def _orthanc_message(data: bytes) -> str:

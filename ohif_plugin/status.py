@@ -10,6 +10,11 @@
 - ``StudyCacheHits``: those answered without computing anything: a 304, or
   an answer assembled entirely from stored summaries (nothing computed,
   nothing failed).
+- ``StoredAnswersServed``: those sent from the study's stored answer,
+  without reading any summary.
+
+``StoredAnswers.QueueLength``: studies whose answer waits to be stored, or
+checked after it was sent from storage.
 """
 
 from __future__ import annotations
@@ -55,12 +60,14 @@ def status_answer(
     counters: Counters,
     preload: PreloadState,
     backfill: dict[str, Any] | None,
+    refresh_pending: int = 0,
 ) -> dict[str, Any]:
     return {
         "PluginVersion": plugin_version,
         "OhifVersion": ohif,
         "DataSource": data_source,
         "Preload": {"Enabled": preload.enabled, "QueueLength": preload.queue_length, "Dropped": preload.dropped},
+        "StoredAnswers": {"QueueLength": refresh_pending},
         "SinceStart": {
             "Seconds": round(seconds_since_start, 3),
             "SummariesComputed": counters.computed,
@@ -68,6 +75,7 @@ def status_answer(
             "SummariesFailed": counters.failed,
             "StudiesServed": counters.studies,
             "StudyCacheHits": counters.study_hits,
+            "StoredAnswersServed": counters.stored_answers,
         },
         "Backfill": backfill,
     }
@@ -91,8 +99,10 @@ METRICS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
     ("ohif_summaries_failed", _path("SinceStart", "SummariesFailed")),
     ("ohif_studies_served", _path("SinceStart", "StudiesServed")),
     ("ohif_study_cache_hits", _path("SinceStart", "StudyCacheHits")),
+    ("ohif_stored_answers_served", _path("SinceStart", "StoredAnswersServed")),
     ("ohif_preload_queue_length", _path("Preload", "QueueLength")),
     ("ohif_preload_dropped", _path("Preload", "Dropped")),
+    ("ohif_stored_answers_queue_length", _path("StoredAnswers", "QueueLength")),
     ("ohif_backfill_studies_total", _path("Backfill", "StudiesTotal")),
     ("ohif_backfill_studies_done", _path("Backfill", "StudiesDone")),
     ("ohif_backfill_summaries_computed", _path("Backfill", "SummariesComputed")),

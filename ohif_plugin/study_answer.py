@@ -9,7 +9,12 @@ that goes into every URL, is the answer's ETag. So:
 - a browser that has the answer asks again with ``If-None-Match`` and gets
   304 without any summary being read;
 - an instance added or deleted, by this Orthanc or another one sharing the
-  database, changes the ETag: nothing in this process has to be told.
+  database, changes the ETag: nothing in this process has to be told;
+- a study's answer stored with that ETag (:mod:`ohif_plugin.stored_answer`)
+  is sent as it is, without reading any summary.
+
+The study's own LastUpdate is left out: storing the answer with the study
+does not change it, but nothing in the answer depends on it either.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -30,10 +35,12 @@ from ohif_plugin.compression import (
     ZSTD,
     choose_coding,
     compress,
+    decompress,
     orthanc_compresses,
 )
 from ohif_plugin.extensions import EXTENSIONS_VERSION
 from ohif_plugin.links import STUDY_SEPARATOR
+from ohif_plugin.stored_answer import StoredAnswer
 from ohif_plugin.summary import SUMMARY_VERSION
 from ohif_plugin.viewer import SECURITY_HEADERS, Response, matches
 
@@ -66,11 +73,26 @@ def etag_of(listings: Sequence[StudyListing], query: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     parts = [__version__, str(SUMMARY_VERSION), str(EXTENSIONS_VERSION), query]
     for listing in listings:
-        parts += [listing.study_id, listing.last_update]
+        parts.append(listing.study_id)
         for series in listing.series:
             parts += [series.series_id, series.last_update, *series.instance_ids]
     digest.update("\n".join(parts).encode())
     return f'W/"{digest.hexdigest()}"'
+
+
+def answer_body(answers: Sequence[dict[str, Any]]) -> bytes:
+    """The JSON of one answer for the studies of ``answers`` (each from :meth:`SummaryCache.assemble`)."""
+    return orjson.dumps({"studies": [study for answer in answers for study in answer["studies"]]})
+
+
+class AnswerKeeper(Protocol):
+    """Stored answers (see :class:`ohif_plugin.study_refresh.StudyRefresher`)."""
+
+    def stored(self, study_id: str) -> StoredAnswer | None: ...
+
+    def keep(self, study_id: str, etag: str, body: bytes) -> None: ...
+
+    def check(self, study_id: str) -> None: ...
 
 
 class StudyAnswers:
@@ -78,9 +100,10 @@ class StudyAnswers:
 
     ``{id}`` may be several study identifiers separated by commas, as the
     links of :mod:`ohif_plugin.links` ask for several studies in one answer.
-    Answers are not kept in memory: a summary deleted or damaged since the
-    last answer must be rebuilt when the study is displayed again, and the
-    assembly from stored summaries is cheap enough (see docs/benchmarks.md).
+    With a ``keeper``, a study's answer without a query is stored, and sent
+    from storage while its ETag holds; the keeper then checks the study's
+    summaries in the background, so that one deleted or damaged since is
+    rebuilt. Answers are not kept in memory.
     """
 
     def __init__(
@@ -89,6 +112,7 @@ class StudyAnswers:
         assemble: Callable[[list[str], str, str], dict[str, Any]],
         http_compression_enabled: bool,
         counters: Counters | None = None,
+        keeper: AnswerKeeper | None = None,
     ) -> None:
         self._listing = listing
         self._assemble = assemble
@@ -96,6 +120,7 @@ class StudyAnswers:
         """Orthanc's "HttpCompressionEnabled": whether Orthanc gzips an answer left unencoded."""
         self._counters = counters if counters is not None else Counters()
         """Shared with the summary cache, which counts the answers it assembles."""
+        self._keeper = keeper
 
     def answer(
         self, study_ids: str, query: str = "", if_none_match: str | None = None, accept_encoding: str | None = None
@@ -111,16 +136,41 @@ class StudyAnswers:
             self._counters.studies += len(known)
             self._counters.study_hits += len(known)
             return Response(304, headers=headers)
+        stores = self._keeper is not None and len(known) == 1 and not query
+        if stores:
+            stored = self._stored(known[0].study_id, etag)
+            if stored is not None:
+                return self._send_stored(stored, headers, accept_encoding)
         failed_before = self._counters.failed
-        studies = [self._assemble(listing.instance_ids, query, listing.study_id) for listing in known]
-        body = orjson.dumps({"studies": [study for answer in studies for study in answer["studies"]]})
+        body = answer_body([self._assemble(listing.instance_ids, query, listing.study_id) for listing in known])
         if self._counters.failed != failed_before:
             del headers["ETag"]  # instances were left out: the next request must try them again
+        elif stores and self._keeper is not None:
+            self._keeper.keep(known[0].study_id, etag, body)
         coding = self._coding(accept_encoding)
         if coding == IDENTITY:
             return Response(200, body, MIME_TYPE, headers)
         headers["Content-Encoding"] = coding
         return Response(200, compress(body, coding, ANSWER_LEVELS[coding]), MIME_TYPE, headers)
+
+    def _stored(self, study_id: str, etag: str) -> StoredAnswer | None:
+        assert self._keeper is not None
+        stored = self._keeper.stored(study_id)
+        if stored is None or stored.etag != etag:
+            return None
+        self._counters.studies += 1
+        self._counters.study_hits += 1
+        self._counters.stored_answers += 1
+        self._keeper.check(study_id)
+        return stored
+
+    @staticmethod
+    def _send_stored(stored: StoredAnswer, headers: dict[str, str], accept_encoding: str | None) -> Response:
+        """The stored gzip as it is, even where Orthanc gzips it again (1.10 with compression on):
+        its gzip over compressed bytes costs an eighth of gzipping the JSON."""
+        if choose_coding(accept_encoding, (GZIP,)) == GZIP:
+            return Response(200, stored.gzipped, MIME_TYPE, {**headers, "Content-Encoding": GZIP})
+        return Response(200, decompress(stored.gzipped, GZIP), MIME_TYPE, headers)
 
     def _coding(self, accept_encoding: str | None) -> str:
         coding = choose_coding(accept_encoding, (ZSTD, GZIP))

@@ -98,17 +98,20 @@ def test_status_counts_summaries_and_studies_answered_from_stored_summaries(make
     assert before["DataSource"] == "dicom-json"
     assert before["Preload"] == {"Enabled": False, "QueueLength": 0, "Dropped": 0}
 
-    assert server.study_json(study["id"]).status_code == 200  # computes 3 summaries
-    assert server.study_json(study["id"]).status_code == 200  # reuses them: a cache hit
+    assert server.study_json(study["id"]).status_code == 200  # computes 3 summaries, stores the answer
+    server.wait_until_stored_answers_done()
+    assert server.study_json(study["id"]).status_code == 200  # the stored answer: a cache hit
     etag = server.study_json(study["id"]).headers["ETag"]  # a cache hit again
     assert server.get(f"/studies/{study['id']}/ohif-dicom-json", headers={"If-None-Match": etag}).status_code == 304
     assert server.study_json("0123abcd-0123abcd-0123abcd-0123abcd-0123abcd").status_code == 404
+    server.wait_until_stored_answers_done()  # the checks after each stored answer count nothing
     since_start = status(server)["SinceStart"]
     assert since_start["SummariesComputed"] == 3
-    assert since_start["SummariesReused"] == 6
+    assert since_start["SummariesReused"] == 0
     assert since_start["SummariesFailed"] == 0
     assert since_start["StudiesServed"] == 4
     assert since_start["StudyCacheHits"] == 3
+    assert since_start["StoredAnswersServed"] == 2
 
     metrics = prometheus(server)
     assert metrics["ohif_summaries_computed"] == 3

@@ -288,7 +288,8 @@ def test_malformed_extensions_of_a_multi_frame_instance_are_recomputed(orthanc: 
         orthanc.put_metadata(instance_id, _json_4202(broken))
         answer = orthanc.study_json(orthanc.study_of(instance_id))
         assert answer.status_code == 200, extensions
-        assert decode_4202(orthanc.metadata(instance_id) or b"") == good, extensions
+        rebuilt = orthanc.wait_for_summary(instance_id, lambda value: decode_4202(value or b"") == good)
+        assert decode_4202(rebuilt or b"") == good, extensions
         metadata = answer.json()["studies"][0]["series"][0]["instances"][0]["metadata"]
         assert metadata["NumberOfFrames"] == 4
 

@@ -232,16 +232,22 @@ def test_clear_cache_dry_run_deletes_nothing_then_clears(server: OrthancServer) 
     first, second = upload_studies(server, [3, 2])
     assert run_tool("preload", server=server).returncode == 0
 
+    server.wait_until_stored_answers_done()
+    answers = [f"/studies/{study['id']}/attachments/4202" for study in (first, second)]
+    assert all(server.get(answer).status_code == 200 for answer in answers)  # stored by the preload's displays
+
     dry = run_tool("clear-cache", "--dry-run", server=server)
     assert dry.returncode == 0, dry.stderr
     assert "5 summaries that would be deleted" in dry.stdout
     assert all_valid(server, first) and all_valid(server, second)
+    assert all(server.get(answer).status_code == 200 for answer in answers)
 
     only_first = run_tool("clear-cache", "--study", first["uid"], server=server)
     assert only_first.returncode == 0, only_first.stderr
     assert "3 summaries deleted" in only_first.stdout
     assert none_stored(server, first)
     assert all_valid(server, second)
+    assert [server.get(answer).status_code for answer in answers] == [404, 200]
 
     everything = run_tool("clear-cache", server=server)
     assert "2 summaries deleted" in everything.stdout

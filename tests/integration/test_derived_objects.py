@@ -77,9 +77,8 @@ def test_a_summary_written_without_extensions_is_recomputed(
     orthanc.put_metadata(instance_id, encode_summary(summary))
     instances = _instances(orthanc, orthanc.study_of(instance_id))
     assert "SegmentSequence" in instances[objects.segmentation.SOPInstanceUID]["metadata"]
-    stored = orthanc.metadata(instance_id)
-    assert stored is not None
-    recomputed = decode_summary(stored)
+    stored = orthanc.wait_for_summary(instance_id, lambda value: EXTENSIONS_KEY in (decode_summary(value or b"") or {}))
+    recomputed = decode_summary(stored or b"")
     assert recomputed is not None and "SegmentSequence" in recomputed[EXTENSIONS_KEY]["Instance"]
 
 

@@ -255,7 +255,8 @@ def test_with_check_revisions_summaries_are_stored_and_replaced(
         assert instances_of_answer(answer.json()) == ids
         assert answer.json()["studies"][0]["PatientName"] == "Revision^Checked"
         for instance_id in stale:
-            summary = decode_4202(server.metadata(instance_id) or b"")
+            replaced = server.wait_for_summary(instance_id, lambda value: value not in stale.values())
+            summary = decode_4202(replaced or b"")
             assert summary["Version"] == 2
             assert summary["0010,0010"] == "Revision^Checked"
             assert summary["0028,0030"] == [0.5, 0.5]

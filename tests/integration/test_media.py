@@ -146,4 +146,5 @@ def test_a_reference_summary_of_a_multi_frame_image_is_recomputed_with_extension
     assert "FrameTime" not in decode_4202(orthanc.metadata(us_id) or b"")
     entries = entries_by_kind(orthanc, study)["us"]
     assert entries[0]["metadata"]["FrameTime"] == 40.0
-    assert decode_4202(orthanc.metadata(us_id) or b"")["Extensions"]["Instance"] == {"FrameTime": 40.0}
+    rebuilt = orthanc.wait_for_summary(us_id, lambda value: "Extensions" in decode_4202(value or b""))
+    assert decode_4202(rebuilt or b"")["Extensions"]["Instance"] == {"FrameTime": 40.0}

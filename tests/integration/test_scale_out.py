@@ -89,6 +89,16 @@ def revision(server: OrthancServer, instance_id: str) -> int:
     return int(answer.headers["ETag"].strip('"').split("-")[0])
 
 
+def stored_answers(server: OrthancServer, uploaded: Uploaded) -> dict[str, dict[str, Any]]:
+    """The attachment 4202 (the stored answer) of each study that has one, by study."""
+    found = {}
+    for study_id in {server.study_of(instance_id) for instance_id in uploaded.files}:
+        info = server.get(f"/studies/{study_id}/attachments/4202/info")
+        if info.status_code == 200:
+            found[study_id] = dict(info.json())
+    return found
+
+
 def sop_instance_uids(answer: dict[str, Any]) -> set[str]:
     return {
         instance["metadata"]["SOPInstanceUID"]
@@ -102,7 +112,10 @@ def assert_consistent(index: SharedIndex, uploaded: Uploaded) -> None:
     """Every server sees exactly what was uploaded, each instance with one valid summary of its own file."""
     first = index.servers[0]
     first.wait_for_metadata(uploaded.files)
+    for server in index.servers:
+        server.wait_until_stored_answers_done()
     expected_ids = set(uploaded.files)
+    study_answers = stored_answers(first, uploaded)
     for server in index.servers:
         assert set(server.get("/instances").json()) == expected_ids
         statistics = server.get("/statistics").json()
@@ -110,7 +123,8 @@ def assert_consistent(index: SharedIndex, uploaded: Uploaded) -> None:
         assert statistics["CountSeries"] == len(uploaded.series)
         assert statistics["CountStudies"] == len(uploaded.studies)
         assert statistics["CountPatients"] == len(uploaded.patients)
-        assert int(statistics["TotalDiskSize"]) == sum(len(data) for data in uploaded.files.values())
+        stored_size = sum(int(info["CompressedSize"]) for info in study_answers.values())
+        assert int(statistics["TotalDiskSize"]) == sum(len(data) for data in uploaded.files.values()) + stored_size
 
     # Each server's view of each instance: its own file, and a summary of that file.
     for server in index.servers:
@@ -137,12 +151,12 @@ def assert_consistent(index: SharedIndex, uploaded: Uploaded) -> None:
     ).split()
     assert sorted(summaries) == sorted(expected_ids)
 
-    # In the shared storage folder: one file per instance, no orphan, none missing.
+    # In the shared storage folder: one file per instance and per stored study answer, no orphan, none missing.
     stored_files = {path.name for path in index.storage.rglob("*") if path.is_file()}
     attachments = {
         first.get(f"/instances/{instance_id}/attachments/dicom/info").json()["Uuid"] for instance_id in uploaded.files
     }
-    assert stored_files == attachments
+    assert stored_files == attachments | {str(info["Uuid"]) for info in study_answers.values()}
 
     # And the study JSON is the same whichever server answers.
     for study_uid in uploaded.studies:
@@ -181,7 +195,7 @@ def test_summaries_preloaded_by_a_are_served_by_b_without_recomputing(shared_ind
     answer = a.session.delete(f"{a.url}/instances/{ids[1]}/metadata/4202", timeout=30)
     assert answer.status_code == 200
     assert b.study_json(study_id).status_code == 200
-    recomputed_by_b = a.metadata(ids[1])
+    recomputed_by_b = a.wait_for_summary(ids[1], lambda value: value is not None)
     assert recomputed_by_b is not None
     assert decode_summary(recomputed_by_b) == summarize_dicom(files[1])
     assert a.study_json(study_id).status_code == 200

@@ -1,0 +1,241 @@
+"""The study's metadata for OHIF: the plugin's ohif-dicom-json next to DICOMweb with its metadata cache.
+
+Run from the repository root (not a pytest test), once per Debian release::
+
+    [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
+        .venv/bin/python -m bench.bench_dicomweb [--runs 5] [--no-viewer] [--output docs/benchmarks.md]
+
+One Orthanc with the plugin (Preload on, the default) and DICOMweb, SQLite,
+receives each study (64x64 CT: 2,000 instances in one series, 10,000 in one
+series, 2,000 in 8 series). Once every summary is stored and DICOMweb's cache
+filled (``POST /studies/{id}/update-dicomweb-cache``, DICOMweb 1.15 and
+later), the viewer's study metadata is fetched both ways, alternately:
+
+- ohif-dicom-json: ``GET /studies/{id}/ohif-dicom-json``, after one display
+  has stored the study's answer;
+- DICOMweb, as OHIF asks: a QIDO study query, a QIDO series query, then
+  ``/series/{uid}/metadata`` for each series.
+
+Both with ``Accept-Encoding: gzip, deflate, br``; each figure is the median
+of the runs, with min and max. With the viewer (default), OHIF is also opened
+in headless Chromium from Orthanc Explorer's button, on the 2,000-instance
+study, once with each data source: the time to the first image drawn, and to
+every image of the stack received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bench.bench_core import DEFAULT_OUTPUT, Environment, log, publish, report_header, upload_all, wait_for_summaries
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
+from ohif_plugin.samples import StudySpec, ct_series, to_bytes
+
+HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
+CACHE_TIMEOUT = 600.0
+IMAGES_TIMEOUT = float(os.environ.get("OHIF_BENCH_IMAGES_TIMEOUT", "300"))
+"""Seconds to wait for every image of the stack in the viewer."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    label: str
+    instances: int
+    series: int
+
+
+SHAPES = (Shape("2,000 instances, 1 series", 2000, 1), Shape("10,000 instances, 1 series", 10000, 1),
+          Shape("2,000 instances, 8 series", 2000, 8))
+
+
+def study_files(shape: Shape) -> list[bytes]:
+    spec = StudySpec(patient_name="Bench^DICOMweb")
+    per_series = shape.instances // shape.series
+    return [to_bytes(dataset) for number in range(1, shape.series + 1)
+            for dataset in ct_series(spec, per_series, series_number=number)]
+
+
+@contextlib.contextmanager
+def running(folder: Path, data_source: str) -> Iterator[OrthancServer]:
+    server = OrthancServer(folder, plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN), ohif={"DataSource": data_source},
+                           configuration={"DicomWeb": {"Enable": True}})
+    server.start(timeout=60)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def timed(send: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    send()
+    return time.perf_counter() - started
+
+
+def get_all(session: requests.Session, url: str) -> bytes:
+    answer = session.get(url, headers=HEADERS, timeout=600)
+    answer.raise_for_status()
+    return answer.content
+
+
+def fill_dicomweb_cache(server: OrthancServer, study_id: str) -> bool:
+    """Whether this DICOMweb has the metadata cache (1.15 and later); it is filled when True."""
+    answer = server.session.post(f"{server.url}/studies/{study_id}/update-dicomweb-cache", timeout=CACHE_TIMEOUT)
+    if answer.status_code == 404:
+        return False
+    answer.raise_for_status()
+    series = server.get(f"/studies/{study_id}").json()["Series"]
+    deadline = time.monotonic() + CACHE_TIMEOUT
+    while not all("4301" in server.get(f"/series/{item}/attachments").json() for item in series):
+        if time.monotonic() > deadline:
+            raise TimeoutError("DICOMweb's metadata cache was not filled")
+        time.sleep(0.2)
+    return True
+
+
+def wait_for_stored_answer(server: OrthancServer, study_id: str) -> None:
+    deadline = time.monotonic() + 120
+    while "4202" not in server.get(f"/studies/{study_id}/attachments").json():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the study's answer was not stored")
+        time.sleep(0.1)
+
+
+def measure_shape(server: OrthancServer, shape: Shape, runs: int) -> dict[str, object]:
+    files = study_files(shape)
+    log(f"{shape.label}: uploading")
+    upload = upload_all(server.url, files, clients=4)
+    wait_for_summaries(server.url, upload.instance_ids)
+    cached = fill_dicomweb_cache(server, upload.study_id)
+    study_uid = server.get(f"/studies/{upload.study_id}").json()["MainDicomTags"]["StudyInstanceUID"]
+    dicom_web = f"{server.url}/dicom-web"
+    with requests.Session() as session:
+        get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")  # stores the answer
+        wait_for_stored_answer(server, upload.study_id)
+        get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")  # the first stored answer
+        time.sleep(3)  # its check, in the background, is done
+
+        def ohif_dicom_json() -> None:
+            get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")
+
+        def dicomweb() -> None:
+            get_all(session, f"{dicom_web}/studies?StudyInstanceUID={study_uid}")
+            series = requests.get(f"{dicom_web}/studies/{study_uid}/series", headers=HEADERS, timeout=600).json()
+            for item in series:
+                get_all(session, f"{dicom_web}/studies/{study_uid}/series/{item['0020000E']['Value'][0]}/metadata")
+
+        dicomweb()  # warm, as the JSON was
+        json_seconds, dicomweb_seconds = [], []
+        for _ in range(runs):
+            json_seconds.append(timed(ohif_dicom_json))
+            dicomweb_seconds.append(timed(dicomweb))
+    server.session.delete(f"{server.url}/studies/{upload.study_id}", timeout=600).raise_for_status()
+    return {"shape": shape, "json": json_seconds, "dicomweb": dicomweb_seconds, "cached": cached}
+
+
+def viewer_open(folder: Path, data_source: str, files: list[bytes]) -> dict[str, float]:
+    """Seconds from the click in Orthanc Explorer to the first image, and to every image received."""
+    from playwright.sync_api import Response, sync_playwright
+
+    from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, open_explorer_study, wait_until_drawn
+
+    with running(folder, data_source) as server:
+        upload = upload_all(server.url, files, clients=4)
+        fill_dicomweb_cache(server, upload.study_id)
+        if data_source == "dicom-json":  # with dicom-web, the plugin stores no summaries
+            wait_for_summaries(server.url, upload.instance_ids)
+            get_all(requests.Session(), f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")
+            wait_for_stored_answer(server, upload.study_id)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            context.add_init_script("localStorage.setItem('shownTours', JSON.stringify(['basicViewerTour']));")
+            page = context.new_page()
+            open_explorer_study(page, server, upload.study_id)
+            images: list[float] = []
+
+            def on_response(response: Response) -> None:
+                if "/frames/" in response.url or response.url.endswith("/file"):
+                    images.append(time.monotonic())
+
+            context.on("response", on_response)
+            page.click("#ohif-button")
+            start = time.monotonic()
+            with page.expect_popup() as popup:
+                page.click("li.ohif-mode:has-text('Basic viewer')")
+            viewer = popup.value
+            wait_until_drawn(viewer)
+            first = time.monotonic() - start
+            deadline = time.monotonic() + IMAGES_TIMEOUT
+            while len(images) < len(files) and time.monotonic() < deadline:
+                viewer.wait_for_timeout(200)
+            everything = (images[-1] - start) if len(images) >= len(files) else float("nan")
+            browser.close()
+    return {"first": first, "all": everything, "images": float(len(images))}
+
+
+def describe(values: Sequence[float]) -> str:
+    return f"{statistics.median(values) * 1000:,.0f} ms ({min(values) * 1000:,.0f}–{max(values) * 1000:,.0f})"
+
+
+def report(results: list[dict[str, object]], viewer: dict[str, dict[str, float]], runs: int,
+           environment: Environment) -> list[str]:
+    lines = report_header(f"ohif-dicom-json vs DICOMweb's metadata cache, Debian {RELEASE}", environment,
+                          "python -m bench.bench_dicomweb")
+    lines += [f"Medians of {runs} runs (min–max), `Accept-Encoding: gzip, deflate, br`, Preload on.", "",
+              "| study | ohif-dicom-json (stored answer) | DICOMweb, OHIF's requests | ratio |", "|---|---|---|---|"]
+    for result in results:
+        shape = result["shape"]
+        json_seconds, dicomweb_seconds = result["json"], result["dicomweb"]
+        assert isinstance(shape, Shape) and isinstance(json_seconds, list) and isinstance(dicomweb_seconds, list)
+        cache = "cached" if result["cached"] else "no cache (DICOMweb before 1.15)"
+        ratio = statistics.median(json_seconds) / statistics.median(dicomweb_seconds)
+        lines.append(f"| {shape.label} | {describe(json_seconds)} | {describe(dicomweb_seconds)}, {cache} "
+                     f"| **{ratio:.2f}** |")
+    if viewer:
+        lines += ["", "OHIF opened from Orthanc Explorer (headless Chromium, empty cache), 2,000 instances:", "",
+                  "| data source | first image drawn | every image received |", "|---|---|---|"]
+        for source, figures in viewer.items():
+            every = f"not within {IMAGES_TIMEOUT:.0f} s" if math.isnan(figures["all"]) else f"{figures['all']:.1f} s"
+            lines.append(f"| {source} | {figures['first']:.2f} s | {every} ({figures['images']:.0f} images) |")
+    return [*lines, ""]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_dicomweb", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-viewer", action="store_true", help="skip the full open in Chromium")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-output", action="store_true", help="print the results only")
+    args = parser.parse_args(argv)
+    environment = Environment()
+    with tempfile.TemporaryDirectory(prefix="ohif-bench-dicomweb-") as folder:
+        with running(Path(folder) / "json", "dicom-json") as server:
+            system = server.get("/system").json()
+            environment.orthanc_version = str(system.get("Version", "?"))
+            environment.python_plugin_version = str(server.get("/plugins/python").json().get("Version", "?"))
+            results = [measure_shape(server, shape, args.runs) for shape in SHAPES]
+        viewer = {}
+        if not args.no_viewer:
+            files = study_files(SHAPES[0])
+            for source in ("dicom-json", "dicom-web"):
+                log(f"viewer with {source}")
+                viewer[source] = viewer_open(Path(folder) / f"viewer-{source}", source, files)
+    publish(report(results, viewer, args.runs, environment), args.output, args.no_output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
