@@ -149,7 +149,7 @@ def viewer_open(folder: Path, data_source: str, files: list[bytes]) -> dict[str,
     """Seconds from the click in Orthanc Explorer to the first image, and to every image received."""
     from playwright.sync_api import Response, sync_playwright
 
-    from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, open_explorer_study, wait_until_drawn
+    from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, NO_TOUR, open_explorer_study, wait_until_drawn
 
     with running(folder, data_source) as server:
         upload = upload_all(server.url, files, clients=4)
@@ -161,7 +161,7 @@ def viewer_open(folder: Path, data_source: str, files: list[bytes]) -> dict[str,
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             context = browser.new_context(viewport={"width": 1280, "height": 800})
-            context.add_init_script("localStorage.setItem('shownTours', JSON.stringify(['basicViewerTour']));")
+            context.add_init_script(NO_TOUR)
             page = context.new_page()
             open_explorer_study(page, server, upload.study_id)
             images: list[float] = []

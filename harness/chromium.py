@@ -38,6 +38,11 @@ COUNT_DRAWN_PIXELS = """() => Array.from(document.querySelectorAll('canvas.corne
 })"""
 
 
+NO_TOUR = "localStorage.setItem('shownTours', JSON.stringify(['basicViewerTour']));"
+"""An init script marking OHIF's first-visit tour as seen: its overlay would take the clicks and the wheel,
+and it comes back on every origin (each test or benchmark server has its own port)."""
+
+
 def drawn_pixels(page: Page) -> list[int]:
     """Non-black pixels of each Cornerstone canvas of the page."""
     return list(page.evaluate(COUNT_DRAWN_PIXELS))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from harness.chromium import CHROMIUM, CHROMIUM_FLAGS
+from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, NO_TOUR
 
 
 @pytest.fixture(scope="session")
@@ -27,11 +27,6 @@ def browser() -> Iterator[Browser]:
             pytest.fail("Chromium has no WebGL 2 here: OHIF cannot render; the browser tests cannot pass")
         yield browser
         browser.close()
-
-
-NO_TOUR = "localStorage.setItem('shownTours', JSON.stringify(['basicViewerTour']));"
-"""OHIF's first-visit tour, marked as seen: its overlay would take the clicks and the wheel of the tests,
-and it comes back on every origin (each test server has its own port)."""
 
 
 @pytest.fixture
