@@ -671,8 +671,10 @@ Measured on demand (not by CI), from the repository root. One command each:
 | study-size curve | `.venv/bin/python -m bench.bench_curve --sizes 500,2000,10000 --runs 5` |
 | first viewer load | `.venv/bin/python -m bench.bench_viewer_load --runs 5` |
 | memory | `.venv/bin/python -m bench.bench_memory` |
+| ingestion only, paired rounds | `.venv/bin/python -m bench.bench_ingest --sizes 2000,10000 --rounds 9` |
+| ohif-dicom-json vs DICOMweb's metadata cache, full open | `.venv/bin/python -m bench.bench_dicomweb --runs 5` |
 
-`bench_core`, `bench_curve` and `bench_memory` append their results here
+`bench_core`, `bench_curve`, `bench_memory`, `bench_ingest` and `bench_dicomweb` append their results here
 (`--no-output` only prints them); `bench_viewer_load` prints a table to
 paste. `bench_core --profile` also samples Orthanc's embedded interpreter
 with py-spy (`.venv/bin/pip install py-spy` first). `--help` lists the rest.

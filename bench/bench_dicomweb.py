@@ -3,7 +3,7 @@
 Run from the repository root (not a pytest test), once per Debian release::
 
     [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
-        .venv/bin/python -m bench.bench_dicomweb [--runs 5] [--no-viewer] [--output docs/benchmarks.md]
+        .venv/bin/python -m bench.bench_dicomweb [--runs 5] [--viewer-runs 3] [--output docs/benchmarks.md]
 
 One Orthanc with the plugin (Preload on, the default) and DICOMweb, SQLite,
 receives each study (64x64 CT: 2,000 instances in one series, 10,000 in one
@@ -17,10 +17,12 @@ later), the viewer's study metadata is fetched both ways, alternately:
   ``/series/{uid}/metadata`` for each series.
 
 Both with ``Accept-Encoding: gzip, deflate, br``; each figure is the median
-of the runs, with min and max. With the viewer (default), OHIF is also opened
-in headless Chromium from Orthanc Explorer's button, on the 2,000-instance
-study, once with each data source: the time to the first image drawn, and to
-every image of the stack received.
+of the runs, with min and max. Before each request, the plugin's background
+check of the stored answer last sent is let finish (``StoredAnswers.QueueLength``
+0 in ``/ohif/api/status``); how long it took is reported. With the viewer
+(default), OHIF is also opened in headless Chromium from Orthanc Explorer's
+button, on the 2,000-instance study, once with each data source: the time to
+the first image drawn, and to every image of the stack received.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def running(folder: Path, data_source: str) -> Iterator[OrthancServer]:
         server.stop()
 
 
-def timed(send: Callable[[], None]) -> float:
+def timed(send: Callable[[], object]) -> float:
     started = time.perf_counter()
     send()
     return time.perf_counter() - started
@@ -113,6 +115,18 @@ def wait_for_stored_answer(server: OrthancServer, study_id: str) -> None:
         time.sleep(0.1)
 
 
+def list_study(session: requests.Session, server: OrthancServer, study_id: str, extended_find: bool) -> None:
+    """The requests the plugin makes to check a stored answer's ETag (``OrthancInstanceStore.study_listing``)."""
+    if extended_find:
+        get_all(session, f"{server.url}/studies/{study_id}/metadata/LastUpdate")
+        query = {"Level": "Series", "ParentStudy": study_id, "Query": {}, "ResponseContent": ["Children", "Metadata"]}
+        session.post(f"{server.url}/tools/find", json=query, timeout=600).raise_for_status()
+    else:
+        study = session.get(f"{server.url}/studies/{study_id}", timeout=600).json()
+        for series_id in study["Series"]:
+            get_all(session, f"{server.url}/series/{series_id}")
+
+
 def measure_shape(server: OrthancServer, shape: Shape, runs: int) -> dict[str, object]:
     files = study_files(shape)
     log(f"{shape.label}: uploading")
@@ -121,11 +135,11 @@ def measure_shape(server: OrthancServer, shape: Shape, runs: int) -> dict[str, o
     cached = fill_dicomweb_cache(server, upload.study_id)
     study_uid = server.get(f"/studies/{upload.study_id}").json()["MainDicomTags"]["StudyInstanceUID"]
     dicom_web = f"{server.url}/dicom-web"
+    extended_find = server.get("/system").json().get("Capabilities", {}).get("HasExtendedFind") is True
     with requests.Session() as session:
         get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")  # stores the answer
         wait_for_stored_answer(server, upload.study_id)
         get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")  # the first stored answer
-        time.sleep(3)  # its check, in the background, is done
 
         def ohif_dicom_json() -> None:
             get_all(session, f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")
@@ -137,86 +151,127 @@ def measure_shape(server: OrthancServer, shape: Shape, runs: int) -> dict[str, o
                 get_all(session, f"{dicom_web}/studies/{study_uid}/series/{item['0020000E']['Value'][0]}/metadata")
 
         dicomweb()  # warm, as the JSON was
-        json_seconds, dicomweb_seconds = [], []
+        json_seconds, check_seconds, dicomweb_seconds, listing_seconds, read_seconds = [], [], [], [], []
         for _ in range(runs):
+            # Where a stored answer's time goes, asked from outside: the ETag's listing, the read.
+            listing_seconds.append(timed(lambda: list_study(session, server, upload.study_id, extended_find)))
+            read_seconds.append(timed(lambda: get_all(session, f"{server.url}/studies/{upload.study_id}"
+                                                                 "/attachments/4202/data")))
+            # Each stored answer sent is checked in the background: left running, that check
+            # (holding the GIL) would be timed as part of the next request, whichever it is.
+            server.wait_until_stored_answers_done(timeout=120)
             json_seconds.append(timed(ohif_dicom_json))
+            check_seconds.append(timed(lambda: server.wait_until_stored_answers_done(timeout=120)))
             dicomweb_seconds.append(timed(dicomweb))
     server.session.delete(f"{server.url}/studies/{upload.study_id}", timeout=600).raise_for_status()
-    return {"shape": shape, "json": json_seconds, "dicomweb": dicomweb_seconds, "cached": cached}
+    return {"shape": shape, "json": json_seconds, "check": check_seconds, "dicomweb": dicomweb_seconds,
+            "listing": listing_seconds, "read": read_seconds, "cached": cached}
 
 
-def viewer_open(folder: Path, data_source: str, files: list[bytes]) -> dict[str, float]:
-    """Seconds from the click in Orthanc Explorer to the first image, and to every image received."""
+def viewer_open(folder: Path, data_source: str, files: list[bytes], runs: int) -> list[dict[str, float]]:
+    """Seconds from the click in Orthanc Explorer to the first image, and to every image received.
+
+    One server, ``runs`` opens, each in a new browser context (an empty cache).
+    """
     from playwright.sync_api import Response, sync_playwright
 
-    from harness.chromium import CHROMIUM, CHROMIUM_FLAGS, NO_TOUR, open_explorer_study, wait_until_drawn
+    from harness.chromium import (
+        CHROMIUM,
+        CHROMIUM_FLAGS,
+        NO_TOUR,
+        click_viewer_button,
+        open_explorer_study,
+        wait_until_drawn,
+    )
 
-    with running(folder, data_source) as server:
+    opens = []
+    with running(folder, data_source) as server, sync_playwright() as playwright:
         upload = upload_all(server.url, files, clients=4)
         fill_dicomweb_cache(server, upload.study_id)
         if data_source == "dicom-json":  # with dicom-web, the plugin stores no summaries
             wait_for_summaries(server.url, upload.instance_ids)
             get_all(requests.Session(), f"{server.url}/studies/{upload.study_id}/ohif-dicom-json")
             wait_for_stored_answer(server, upload.study_id)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for _ in range(runs):
+            server.wait_until_stored_answers_done(timeout=120)
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             context.add_init_script(NO_TOUR)
             page = context.new_page()
             open_explorer_study(page, server, upload.study_id)
             images: list[float] = []
 
-            def on_response(response: Response) -> None:
+            def on_response(response: Response, images: list[float] = images) -> None:
                 if "/frames/" in response.url or response.url.endswith("/file"):
                     images.append(time.monotonic())
 
             context.on("response", on_response)
-            page.click("#ohif-button")
-            start = time.monotonic()
-            with page.expect_popup() as popup:
-                page.click("li.ohif-mode:has-text('Basic viewer')")
-            viewer = popup.value
+            viewer, start = click_viewer_button(page)
             wait_until_drawn(viewer)
             first = time.monotonic() - start
             deadline = time.monotonic() + IMAGES_TIMEOUT
             while len(images) < len(files) and time.monotonic() < deadline:
                 viewer.wait_for_timeout(200)
             everything = (images[-1] - start) if len(images) >= len(files) else float("nan")
-            browser.close()
-    return {"first": first, "all": everything, "images": float(len(images))}
+            opens.append({"first": first, "all": everything, "images": float(len(images))})
+            log(f"  {data_source}: first image {first:.2f} s, every image {everything:.1f} s")
+            context.close()
+        browser.close()
+    return opens
 
 
 def describe(values: Sequence[float]) -> str:
     return f"{statistics.median(values) * 1000:,.0f} ms ({min(values) * 1000:,.0f}–{max(values) * 1000:,.0f})"
 
 
-def report(results: list[dict[str, object]], viewer: dict[str, dict[str, float]], runs: int,
+def describe_seconds(values: Sequence[float], digits: int = 1) -> str:
+    return f"{statistics.median(values):.{digits}f} s ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def report(results: list[dict[str, object]], viewer: dict[str, list[dict[str, float]]], runs: int,
            environment: Environment) -> list[str]:
     lines = report_header(f"ohif-dicom-json vs DICOMweb's metadata cache, Debian {RELEASE}", environment,
                           "python -m bench.bench_dicomweb")
     lines += [f"Medians of {runs} runs (min–max), `Accept-Encoding: gzip, deflate, br`, Preload on.", "",
-              "| study | ohif-dicom-json (stored answer) | DICOMweb, OHIF's requests | ratio |", "|---|---|---|---|"]
+              "The background check after each stored answer is let finish before the next request; "
+              "\"check after\" is the time until the status said so (polled every 50 ms).", "",
+              "| study | ohif-dicom-json (stored answer) | DICOMweb, OHIF's requests | ratio | check after |",
+              "|---|---|---|---|---|"]
     for result in results:
-        shape = result["shape"]
-        json_seconds, dicomweb_seconds = result["json"], result["dicomweb"]
+        shape, json_seconds, check_seconds = result["shape"], result["json"], result["check"]
+        dicomweb_seconds = result["dicomweb"]
         assert isinstance(shape, Shape) and isinstance(json_seconds, list) and isinstance(dicomweb_seconds, list)
+        assert isinstance(check_seconds, list)
         cache = "cached" if result["cached"] else "no cache (DICOMweb before 1.15)"
         ratio = statistics.median(json_seconds) / statistics.median(dicomweb_seconds)
         lines.append(f"| {shape.label} | {describe(json_seconds)} | {describe(dicomweb_seconds)}, {cache} "
-                     f"| **{ratio:.2f}** |")
+                     f"| **{ratio:.2f}** | {describe(check_seconds)} |")
+    lines += ["", "Where a stored answer's time goes, the same requests asked over HTTP: the listing that "
+              "its ETag is checked against, and the read of the study's attachment 4202.", "",
+              "| study | listing | attachment read |", "|---|---|---|"]
+    for result in results:
+        shape, listing_seconds, read_seconds = result["shape"], result["listing"], result["read"]
+        assert isinstance(shape, Shape) and isinstance(listing_seconds, list) and isinstance(read_seconds, list)
+        lines.append(f"| {shape.label} | {describe(listing_seconds)} | {describe(read_seconds)} |")
     if viewer:
-        lines += ["", "OHIF opened from Orthanc Explorer (headless Chromium, empty cache), 2,000 instances:", "",
+        opens = len(next(iter(viewer.values())))
+        lines += ["", f"OHIF opened from Orthanc Explorer (headless Chromium, empty cache), 2,000 instances, "
+                  f"medians of {opens} opens (min–max):", "",
                   "| data source | first image drawn | every image received |", "|---|---|---|"]
         for source, figures in viewer.items():
-            every = f"not within {IMAGES_TIMEOUT:.0f} s" if math.isnan(figures["all"]) else f"{figures['all']:.1f} s"
-            lines.append(f"| {source} | {figures['first']:.2f} s | {every} ({figures['images']:.0f} images) |")
+            first = [figure["first"] for figure in figures]
+            every = [figure["all"] for figure in figures]
+            received = f"{describe_seconds(every)}" if not any(map(math.isnan, every)) else \
+                f"not all within {IMAGES_TIMEOUT:.0f} s ({min(figure['images'] for figure in figures):.0f} images)"
+            lines.append(f"| {source} | {describe_seconds(first, 2)} | {received} |")
     return [*lines, ""]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_dicomweb", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-viewer", action="store_true", help="skip the full open in Chromium")
+    parser.add_argument("--viewer-runs", type=int, default=3, help="full opens in Chromium per data source "
+                        "(3; 0 skips them)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-output", action="store_true", help="print the results only")
     args = parser.parse_args(argv)
@@ -228,11 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             environment.python_plugin_version = str(server.get("/plugins/python").json().get("Version", "?"))
             results = [measure_shape(server, shape, args.runs) for shape in SHAPES]
         viewer = {}
-        if not args.no_viewer:
+        if args.viewer_runs:
             files = study_files(SHAPES[0])
             for source in ("dicom-json", "dicom-web"):
                 log(f"viewer with {source}")
-                viewer[source] = viewer_open(Path(folder) / f"viewer-{source}", source, files)
+                viewer[source] = viewer_open(Path(folder) / f"viewer-{source}", source, files, args.viewer_runs)
     publish(report(results, viewer, args.runs, environment), args.output, args.no_output)
     return 0
 

@@ -25,6 +25,7 @@ from bench.bench_core import cpu_seconds
 from harness.chromium import (
     CHROMIUM,
     CHROMIUM_FLAGS,
+    click_viewer_button,
     open_explorer_study,
     upload_study,
     wait_until_drawn,
@@ -39,11 +40,7 @@ def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str
     page = context.new_page()
     cpu = cpu_seconds(server)
     open_explorer_study(page, server, study_id)
-    page.click("#ohif-button")
-    start = time.monotonic()
-    with page.expect_popup() as popup:
-        page.click("li.ohif-mode:has-text('Basic viewer')")
-    viewer = popup.value
+    viewer, start = click_viewer_button(page)
     wait_until_drawn(viewer)
     elapsed = time.monotonic() - start
     viewer.wait_for_load_state("networkidle")

@@ -91,16 +91,25 @@ def open_explorer_study(page: Page, server: OrthancServer | str, study_id: str, 
     page.wait_for_selector("#ohif-button", timeout=30_000)
 
 
+def click_viewer_button(page: Page, mode: str = "Basic viewer") -> tuple[Page, float]:
+    """On a study's Explorer page, click "Open OHIF viewer" and choose ``mode``.
+
+    Returns the new window and the ``time.monotonic()`` of the choice, where the benchmarks' timings start.
+    """
+    page.click("#ohif-button")
+    chosen = time.monotonic()
+    with page.expect_popup() as popup:
+        page.click(f"li.ohif-mode:has-text('{mode}')")
+    viewer: Page = popup.value
+    return viewer, chosen
+
+
 def open_viewer_from_explorer(
     page: Page, server: OrthancServer | str, study_id: str, mode: str = "Basic viewer", query: str = ""
 ) -> Page:
     """Click "Open OHIF viewer" on the study page and choose ``mode``; returns the new window."""
     open_explorer_study(page, server, study_id, query)
-    page.click("#ohif-button")
-    with page.expect_popup() as popup:
-        page.click(f"li.ohif-mode:has-text('{mode}')")
-    viewer: Page = popup.value
-    return viewer
+    return click_viewer_button(page, mode)[0]
 
 
 def upload_study(server: OrthancServer, files: list[bytes]) -> str:

@@ -42,6 +42,11 @@ mount_into_root() {
     mkdir -p "$target/proc" "$target/dev" "$target/tmp" "$target$root"
     mounted "$target/proc" || mount -t proc proc "$target/proc"
     mounted "$target/dev" || mount --bind /dev "$target/dev"
+    # The host's /dev/shm as well (a mount of its own), where a benchmark may keep storage in memory.
+    if [ -d /dev/shm ] && mountpoint -q /dev/shm; then
+        mkdir -p "$target/dev/shm"
+        mounted "$target/dev/shm" || mount --bind /dev/shm "$target/dev/shm"
+    fi
     mounted "$target/tmp" || mount --bind /tmp "$target/tmp"
     mounted "$target$root" || mount --bind "$root" "$target$root"
 }
@@ -59,7 +64,7 @@ if [ ! -e "$target/.ohif-root-complete" ]; then
     }
     # A half-built root (an interrupted run) is built again from nothing.
     if [ -d "$target" ]; then
-        for folder in "$target$root" "$target/tmp" "$target/dev" "$target/proc"; do
+        for folder in "$target$root" "$target/tmp" "$target/dev/shm" "$target/dev" "$target/proc"; do
             mounted "$folder" && umount -l "$folder"
         done
         rm -rf --one-file-system "$target"

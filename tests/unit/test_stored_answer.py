@@ -124,9 +124,7 @@ def test_an_answer_that_left_instances_out_is_not_stored() -> None:
     database = FakeDatabase()
     counters = Counters()
 
-    def assemble_with_a_failure(instance_ids: list[str], query: str, study_id: str) -> dict[str, Any]:
-        counters.failed += 1
-        return database.assemble(instance_ids, query, study_id)
+    assemble_with_a_failure = database.assemble_with_a_failure(counters)
 
     refresher = StudyRefresher(database.listing, assemble_with_a_failure, FakeAnswerStore(), counters)
     study = StudyAnswers(database.listing, assemble_with_a_failure, False, counters, refresher)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -30,6 +31,15 @@ class FakeDatabase:
     def assemble(self, instance_ids: list[str], query: str, study_id: str) -> dict[str, Any]:
         self.assembled.append((instance_ids, query))
         return {"studies": [{"instances": instance_ids, "query": query, "padding": "x" * 4000}]}
+
+    def assemble_with_a_failure(self, counters: Counters) -> Callable[[list[str], str, str], dict[str, Any]]:
+        """An assemble that counts an instance failed each time, as when a summary cannot be read."""
+
+        def assemble(instance_ids: list[str], query: str, study_id: str) -> dict[str, Any]:
+            counters.failed += 1
+            return self.assemble(instance_ids, query, study_id)
+
+        return assemble
 
 
 def answers(database: FakeDatabase, compression: bool = False) -> StudyAnswers:
@@ -123,9 +133,7 @@ def test_an_answer_that_left_instances_out_is_not_validated() -> None:
     database = FakeDatabase()
     counters = Counters()
 
-    def assemble_with_a_failure(instance_ids: list[str], query: str, study_id: str) -> dict[str, Any]:
-        counters.failed += 1
-        return database.assemble(instance_ids, query, study_id)
+    assemble_with_a_failure = database.assemble_with_a_failure(counters)
 
     study = StudyAnswers(database.listing, assemble_with_a_failure, False, counters=counters)
     first = study.answer("study")

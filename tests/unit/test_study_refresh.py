@@ -116,9 +116,7 @@ def test_a_check_that_left_instances_out_keeps_the_stored_answer() -> None:
     database = FakeDatabase()
     counters = Counters()
 
-    def assemble_with_a_failure(instance_ids: list[str], query: str, study_id: str) -> dict[str, Any]:
-        counters.failed += 1
-        return database.assemble(instance_ids, query, study_id)
+    assemble_with_a_failure = database.assemble_with_a_failure(counters)
 
     store = FakeAnswerStore()
     store.values["study"] = b"earlier"

@@ -1,0 +1,120 @@
+"""Ingestion with Preload on against plain Orthanc, in enough paired rounds for the medians to hold.
+
+Run from the repository root (not a pytest test), once per Debian release::
+
+    [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
+        .venv/bin/python -m bench.bench_ingest [--sizes 2000,10000] [--rounds 9] [--output docs/benchmarks.md]
+
+Upload rates swing by a third from one server to the next on these machines
+(disk write-back, the other core), far more than the plugin's cost. So each
+round starts a fresh plain Orthanc and a fresh Orthanc with the plugin
+(Preload on, the default), one after the other, and their ratio is taken
+within the round; the order alternates from round to round, so that drift
+counts against each kind equally. Reported per size: the median upload rate
+of each kind, the median of the per-round ratios (with min and max), and
+Orthanc's CPU time per instance during the upload. The rate until every
+summary is stored is given as well: the preload worker waits for uploads to
+pause, so it comes after the upload and is not part of ingestion.
+
+``--workdir /dev/shm`` keeps the storage in memory: without the disk's
+write-back, the rounds spread far less, and the plugin's own cost (CPU, the
+only one it adds) weighs more in the ratio, not less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.bench_core import (
+    DEFAULT_OUTPUT,
+    PLAIN,
+    PRELOAD,
+    Environment,
+    cpu_seconds,
+    generate_files,
+    log,
+    publish,
+    report_header,
+    running,
+    upload_all,
+    wait_for_summaries,
+)
+
+Samples = dict[str, list[float]]
+
+
+def one_round(round_number: int, files: Sequence[bytes], clients: int, workdir: Path, samples: Samples,
+              environment: Environment) -> None:
+    order = (PLAIN, PRELOAD) if round_number % 2 == 0 else (PRELOAD, PLAIN)
+    for kind in order:
+        with running(kind, workdir) as server:
+            cpu_at_start = cpu_seconds(server)
+            upload = upload_all(server.url, files, clients)
+            samples[f"rate.{kind.key}"].append(upload.rate)
+            samples[f"cpu.{kind.key}"].append((cpu_seconds(server) - cpu_at_start) * 1000 / len(files))
+            if kind is PRELOAD:
+                environment.orthanc_version = server.get("/system").json()["Version"]
+                environment.python_plugin_version = server.get("/plugins/python").json()["Version"]
+                all_stored = wait_for_summaries(server.url, upload.instance_ids)
+                samples["rate.summaries"].append(len(files) / (all_stored - upload.started))
+    samples["ratio.upload"].append(samples["rate.preload"][-1] / samples["rate.plain"][-1])
+    samples["ratio.summaries"].append(samples["rate.summaries"][-1] / samples["rate.plain"][-1])
+    samples["ratio.cpu"].append(samples["cpu.preload"][-1] / samples["cpu.plain"][-1])
+    log(f"  round {round_number + 1}: plain {samples['rate.plain'][-1]:.0f}, Preload on "
+        f"{samples['rate.preload'][-1]:.0f} inst/s ({samples['ratio.upload'][-1]:.2f}×)")
+
+
+def spread(values: Sequence[float], digits: int, unit: str = "") -> str:
+    return (f"{statistics.median(values):,.{digits}f}{unit} "
+            f"({min(values):,.{digits}f}–{max(values):,.{digits}f})")
+
+
+def report(results: dict[int, Samples], rounds: int, clients: int, storage: str,
+           environment: Environment) -> list[str]:
+    lines = report_header(f"ingestion, Preload on vs plain Orthanc, {rounds} paired rounds", environment,
+                          "python -m bench.bench_ingest")
+    lines += [f"{clients} upload clients, synthetic 64×64 CT, {storage}; medians (min–max) over the rounds; "
+              "ratios taken within each round.", "",
+              "| instances | plain (inst/s) | Preload on (inst/s) | Preload on / plain | Orthanc CPU per instance, "
+              "Preload on / plain | until every summary stored / plain |", "|---|---|---|---|---|---|"]
+    for size, samples in results.items():
+        lines.append(f"| {size:,} | {spread(samples['rate.plain'], 0)} | {spread(samples['rate.preload'], 0)} "
+                     f"| **{spread(samples['ratio.upload'], 2, '×')}** | {spread(samples['ratio.cpu'], 2, '×')} "
+                     f"| {spread(samples['ratio.summaries'], 2, '×')} |")
+    return [*lines, ""]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_ingest", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="2000,10000", help="instances per study, comma-separated")
+    parser.add_argument("--rounds", type=int, default=9, help="paired rounds per size (9)")
+    parser.add_argument("--clients", type=int, default=4, help="parallel upload clients (4)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-output", action="store_true", help="print the results only")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where the servers keep their storage, e.g. /dev/shm (default: the system's temp folder)")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    environment = Environment()
+    results: dict[int, Samples] = {}
+    with tempfile.TemporaryDirectory(prefix="ohif-bench-ingest-", dir=args.workdir) as folder:
+        for size in sizes:
+            log(f"{size} instances: generating")
+            files = generate_files(size)
+            samples: Samples = defaultdict(list)
+            for round_number in range(args.rounds):
+                one_round(round_number, files, args.clients, Path(folder), samples, environment)
+            results[size] = samples
+    storage = f"storage in {args.workdir}" if args.workdir else f"storage in {tempfile.gettempdir()}"
+    publish(report(results, args.rounds, args.clients, storage, environment), args.output, args.no_output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
