@@ -331,6 +331,11 @@ class Environment:
     metadata_answer: bytes = b""
     """One GET /instances/{id}/metadata?expand answer, for the pure-Python costs."""
 
+    def note_versions(self, server: OrthancServer) -> None:
+        """The Orthanc and orthanc-python versions that the report names, from the server measured."""
+        self.orthanc_version = server.get("/system").json()["Version"]
+        self.python_plugin_version = server.get("/plugins/python").json()["Version"]
+
 
 def measure_preload(
     server: OrthancServer, upload: Upload, cpu_at_start: float, samples: Samples, environment: Environment
@@ -428,8 +433,7 @@ def one_run(
             samples[f"cpu.{kind.key}"].append((cpu_seconds(server) - cpu_at_start) * 1000 / len(files))
             log(f"  {kind.label}: {upload.rate:.0f} inst/s")
             if kind is PRELOAD:
-                environment.orthanc_version = server.get("/system").json()["Version"]
-                environment.python_plugin_version = server.get("/plugins/python").json()["Version"]
+                environment.note_versions(server)
                 measure_preload(server, upload, cpu_at_start, samples, environment)
                 log(f"    all summaries stored: {samples['ingest.preload_summaries'][-1]:.0f} inst/s; "
                     f"ohif-dicom-json {samples['json.with_summaries'][-1]:.3f} s")

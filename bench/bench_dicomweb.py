@@ -19,10 +19,11 @@ later), the viewer's study metadata is fetched both ways, alternately:
 Both with ``Accept-Encoding: gzip, deflate, br``; each figure is the median
 of the runs, with min and max. Before each request, the plugin's background
 check of the stored answer last sent is let finish (``StoredAnswers.QueueLength``
-0 in ``/ohif/api/status``); how long it took is reported. With the viewer
-(default), OHIF is also opened in headless Chromium from Orthanc Explorer's
-button, on the 2,000-instance study, once with each data source: the time to
-the first image drawn, and to every image of the stack received.
+0 in ``/ohif/api/status``); how long it took is reported. OHIF is also
+opened ``--viewer-runs`` times (3 by default) with each data source, in
+headless Chromium from Orthanc Explorer's button, on the 2,000-instance
+study: the time to the first image drawn, and to every image of the stack
+received.
 """
 
 from __future__ import annotations
@@ -35,13 +36,22 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-from bench.bench_core import DEFAULT_OUTPUT, Environment, log, publish, report_header, upload_all, wait_for_summaries
+from bench.bench_core import (
+    DEFAULT_OUTPUT,
+    Environment,
+    log,
+    publish,
+    report_header,
+    timed,
+    upload_all,
+    wait_for_summaries,
+)
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
 from ohif_plugin.samples import StudySpec, ct_series, to_bytes
 
@@ -78,12 +88,6 @@ def running(folder: Path, data_source: str) -> Iterator[OrthancServer]:
         yield server
     finally:
         server.stop()
-
-
-def timed(send: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    send()
-    return time.perf_counter() - started
 
 
 def get_all(session: requests.Session, url: str) -> bytes:

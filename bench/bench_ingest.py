@@ -59,8 +59,7 @@ def one_round(round_number: int, files: Sequence[bytes], clients: int, workdir: 
             samples[f"rate.{kind.key}"].append(upload.rate)
             samples[f"cpu.{kind.key}"].append((cpu_seconds(server) - cpu_at_start) * 1000 / len(files))
             if kind is PRELOAD:
-                environment.orthanc_version = server.get("/system").json()["Version"]
-                environment.python_plugin_version = server.get("/plugins/python").json()["Version"]
+                environment.note_versions(server)
                 all_stored = wait_for_summaries(server.url, upload.instance_ids)
                 samples["rate.summaries"].append(len(files) / (all_stored - upload.started))
     samples["ratio.upload"].append(samples["rate.preload"][-1] / samples["rate.plain"][-1])
