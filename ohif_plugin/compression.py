@@ -59,6 +59,9 @@ RUNTIME_LEVELS: dict[str, int] = {ZSTD: 6, GZIP: 6}
 """Made at the first request when the build did not make them: fast."""
 ANSWER_LEVELS: dict[str, int] = {ZSTD: 3, GZIP: 6}
 """For answers made per study (ohif-dicom-json): a few milliseconds for 2 MB."""
+STORED_ANSWER_LEVELS: dict[str, int] = {ZSTD: 9, GZIP: 6}
+"""For a study's stored answer, made once off the request path: zstd 9 is 3% smaller
+than zstd 3 for 13 ms at 2,000 instances (zstd 19 would take 0.7 s, gzip 9 gains under 1%)."""
 
 
 def compress(data: bytes, coding: str, level: int) -> bytes:

@@ -448,6 +448,10 @@ class Plugin:
         if change_type == orthanc.ChangeType.NEW_INSTANCE and self.worker is not None:
             self.preload(resource_id)
             return
+        if change_type == orthanc.ChangeType.STABLE_STUDY and self.worker is not None and self.refresher is not None:
+            # Like DICOMweb's cache at a stable series: the first display is a stored answer too.
+            self.refresher.check(resource_id)
+            return
         dicom_web = self.settings.data_source is DataSource.DICOM_WEB
         if change_type == orthanc.ChangeType.ORTHANC_STARTED and dicom_web:
             self.check_dicomweb_plugin()

@@ -40,7 +40,7 @@ from ohif_plugin.compression import (
 )
 from ohif_plugin.extensions import EXTENSIONS_VERSION
 from ohif_plugin.links import STUDY_SEPARATOR
-from ohif_plugin.stored_answer import StoredAnswer
+from ohif_plugin.stored_answer import STORED_CODINGS, StoredAnswer
 from ohif_plugin.summary import SUMMARY_VERSION
 from ohif_plugin.viewer import SECURITY_HEADERS, Response, matches
 
@@ -166,11 +166,12 @@ class StudyAnswers:
 
     @staticmethod
     def _send_stored(stored: StoredAnswer, headers: dict[str, str], accept_encoding: str | None) -> Response:
-        """The stored gzip as it is, even where Orthanc gzips it again (1.10 with compression on):
+        """A stored coding as it is, even where Orthanc gzips it again (1.10 with compression on):
         its gzip over compressed bytes costs an eighth of gzipping the JSON."""
-        if choose_coding(accept_encoding, (GZIP,)) == GZIP:
-            return Response(200, stored.gzipped, MIME_TYPE, {**headers, "Content-Encoding": GZIP})
-        return Response(200, decompress(stored.gzipped, GZIP), MIME_TYPE, headers)
+        coding = choose_coding(accept_encoding, STORED_CODINGS)
+        if coding == IDENTITY:
+            return Response(200, decompress(stored.gzipped, GZIP), MIME_TYPE, headers)
+        return Response(200, stored.encoded(coding), MIME_TYPE, {**headers, "Content-Encoding": coding})
 
     def _coding(self, accept_encoding: str | None) -> str:
         coding = choose_coding(accept_encoding, (ZSTD, GZIP))

@@ -3,10 +3,11 @@
 One low-priority thread does two kinds of work, one entry per study:
 
 - *keep*: an answer was just assembled for a request; compress and store it;
-- *check*: an answer was sent from storage; assemble the study again,
-  which rebuilds any summary deleted or damaged since, and store the
-  answer again if it differs. This is the assembly a display did before
-  answers were stored, done after the answer instead of before it.
+- *check*: an answer was sent from storage, or the study became stable
+  (with Preload on); assemble the study again, which rebuilds any summary
+  deleted or damaged since, and store the answer if it is new or differs.
+  This is the assembly a display did before answers were stored, done
+  after the answer, or ahead of the first one, instead of before it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Stored study answers on a real Orthanc: sent while the study is unchanged, rebuilt when it is not.
 
 The first display assembles the study from its summaries and stores the
-answer, gzipped, as the study's attachment 4202; the next ones send it with
+answer, gzipped, as the study's attachment 4202 (with Preload on, the study
+becoming stable stores it before any display); the next ones send it with
 one read. These tests change the study behind the plugin's back (an instance
 added or deleted, through this server or another one sharing the database; a
 summary or the stored answer damaged or deleted) and check what a viewer
@@ -23,6 +24,7 @@ from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 from tests.integration.conftest import SharedIndex
 from tests.integration.test_faults import plugin_errors
+from tests.integration.test_http_caching import CHROMIUM_LOCAL, raw_get
 
 ATTACHMENT = "/studies/{}/attachments/4202"
 
@@ -92,6 +94,9 @@ def test_the_second_display_is_the_stored_answer_with_the_same_etag(make_server:
     assert server.study_json(study_id).json() == first.json()
     revalidated = server.get(f"/studies/{study_id}/ohif-dicom-json", headers={"If-None-Match": first.headers["ETag"]})
     assert revalidated.status_code == 304
+    chromium = raw_get(server, f"/studies/{study_id}/ohif-dicom-json", {"Accept-Encoding": CHROMIUM_LOCAL})
+    assert chromium.codings[0] == "zstd"  # then gzip by 1.10 with compression on, which urllib3 cannot undo
+    assert json.loads(chromium.decoded()) == first.json()
     plain = server.get(f"/studies/{study_id}/ohif-dicom-json", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
     assert json.loads(plain.content) == first.json()
@@ -180,3 +185,31 @@ def test_with_check_revisions_the_stored_answer_is_replaced(make_server: ServerF
     wait_for_stored(server, study_id, changed.headers["ETag"])
     assert server.study_json(study_id).json() == changed.json()
     assert not plugin_errors(server), "\n".join(plugin_errors(server))
+
+
+def wait_until_stable(server: OrthancServer, study_id: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.get(f"/studies/{study_id}").json()["IsStable"]:
+        assert time.monotonic() < deadline, f"study {study_id} not stable after {timeout} s"
+        time.sleep(0.1)
+
+
+def test_a_study_that_became_stable_is_a_stored_answer_at_its_first_display(make_server: ServerFactory) -> None:
+    server = make_server(configuration={"StableAge": 1})
+    study_id, ids, _ = upload_series(server, "Stored^Stable", 8)
+    etag = stored_header(server, study_id)[2]  # stored with no display at all
+    first = server.study_json(study_id)
+    assert stored_answers_served(server) == 1
+    assert first.headers["ETag"] == etag
+    assert len(sop_uids(first)) == len(ids)
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))
+
+
+def test_with_preload_off_a_stable_study_waits_for_its_first_display(make_server: ServerFactory) -> None:
+    server = make_server(ohif={"Preload": False}, configuration={"StableAge": 1})
+    study_id, _, _ = upload_series(server, "Stored^NotPreloaded", 4)
+    wait_until_stable(server, study_id)
+    time.sleep(1)  # what the plugin would do at STABLE_STUDY, it has done by now
+    assert server.get(ATTACHMENT.format(study_id) + "/data").status_code == 404
+    first_display(server, study_id)
+    assert stored_answers_served(server) == 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 import pytest
 
 from ohif_plugin.cache import Counters
-from ohif_plugin.compression import GZIP, decompress
+from ohif_plugin.compression import GZIP, ZSTD, decompress
 from ohif_plugin.stored_answer import FORMAT, decode, digest_of, encode, stored_answer
 from ohif_plugin.study_answer import StudyAnswers
 from ohif_plugin.study_refresh import StudyRefresher
@@ -21,16 +22,19 @@ def test_a_stored_answer_reads_back_as_it_was_written() -> None:
     answer = stored_answer('W/"abc"', BODY)
     assert decode(encode(answer)) == answer
     assert decompress(answer.gzipped, GZIP) == BODY
+    assert decompress(answer.zstd, ZSTD) == BODY
     assert answer.body_digest == digest_of(BODY)
-    assert len(answer.gzipped) < len(BODY) / 10
+    assert len(answer.zstd) < len(answer.gzipped) < len(BODY) / 10
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda data: data[:-1],  # truncated gzip
+        lambda data: data[:-1],  # truncated zstd
         lambda data: data[:-5] + b"xxxxx",  # changed bytes
-        lambda data: data.replace(FORMAT.encode(), b"ohif-study-answer 2"),  # another format
+        lambda data: data.replace(FORMAT.encode(), b"ohif-study-answer 1"),  # another format
+        lambda data: re.sub(rb"^((?:\S+ ){4})\d+", rb"\g<1>99999999", data),  # the gzip's length past the end
+        lambda data: re.sub(rb"^((?:\S+ ){4})\d+", rb"\g<1>0", data),  # no gzip
         lambda data: data.split(b"\n", 1)[1],  # no header
         lambda data: b"",
         lambda data: b"\xff\xfe\n" + data,
@@ -72,13 +76,16 @@ def test_the_second_answer_is_the_stored_one_and_reads_no_summary() -> None:
     assert "study" in store.values
     second = study.answer("study", accept_encoding=CHROMIUM)
     assert len(database.assembled) == 1  # the second one assembled nothing
-    assert second.headers["Content-Encoding"] == GZIP
+    assert second.headers["Content-Encoding"] == ZSTD
     assert second.headers["ETag"] == first.headers["ETag"]
-    assert orjson.loads(decompress(second.body, GZIP)) == orjson.loads(decompress(first.body, first.headers[
+    assert orjson.loads(decompress(second.body, ZSTD)) == orjson.loads(decompress(first.body, first.headers[
         "Content-Encoding"]))
+    gzipped = study.answer("study", accept_encoding="gzip, deflate, br")  # Chromium on plain HTTP
+    assert gzipped.headers["Content-Encoding"] == GZIP
+    assert decompress(gzipped.body, GZIP) == decompress(second.body, ZSTD)
     assert "Content-Encoding" not in study.answer("study", accept_encoding="identity").headers
     assert orjson.loads(study.answer("study").body)["studies"][0]["instances"] == ["i1", "i2", "i3"]
-    assert counters.stored_answers == 3
+    assert counters.stored_answers == 4
     assert study.answer("study", if_none_match=first.headers["ETag"]).status == 304
 
 
