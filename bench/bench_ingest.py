@@ -7,14 +7,19 @@ Run from the repository root (not a pytest test), once per Debian release::
 
 Upload rates swing by a third from one server to the next on these machines
 (disk write-back, the other core), far more than the plugin's cost. So each
-round starts a fresh plain Orthanc and a fresh Orthanc with the plugin
-(Preload on, the default), one after the other, and their ratio is taken
-within the round; the order alternates from round to round, so that drift
-counts against each kind equally. Reported per size: the median upload rate
-of each kind, the median of the per-round ratios (with min and max), and
-Orthanc's CPU time per instance during the upload. The rate until every
+round starts a fresh plain Orthanc, a fresh Orthanc with the plugin (Preload
+on, the default) and a second fresh plain Orthanc, one after the other, and
+the ratios to the first plain one are taken within the round; the order
+rotates from round to round, so that drift counts against each kind equally.
+The second plain Orthanc is the control: its ratio, which would be 1.00×
+without noise, tells how far the rounds' medians can be trusted. Reported
+per size: the median upload rate of each kind, the median of the per-round
+ratios (with min and max), and Orthanc's CPU time per instance during the
+upload. The rate until every
 summary is stored is given as well: the preload worker waits for uploads to
-pause, so it comes after the upload and is not part of ingestion.
+pause, so it comes after the upload and is not part of ingestion. How many
+summaries it wrote while the upload went on (from the queue's length when
+the upload ended) says whether it kept out of the way.
 
 ``--workdir /dev/shm`` keeps the storage in memory: without the disk's
 write-back, the rounds spread far less, and the plugin's own cost (CPU, the
@@ -29,6 +34,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bench.bench_core import (
@@ -48,25 +54,33 @@ from bench.bench_core import (
 
 Samples = dict[str, list[float]]
 
+CONTROL = replace(PLAIN, key="control", label="plain Orthanc again")
+"""The same plain Orthanc a second time in each round: what the rounds' noise alone makes of a ratio."""
+
 
 def one_round(round_number: int, files: Sequence[bytes], clients: int, workdir: Path, samples: Samples,
               environment: Environment) -> None:
-    order = (PLAIN, PRELOAD) if round_number % 2 == 0 else (PRELOAD, PLAIN)
-    for kind in order:
+    kinds = (PLAIN, PRELOAD, CONTROL)
+    shift = round_number % len(kinds)  # each kind takes each place in turn
+    for kind in kinds[shift:] + kinds[:shift]:
         with running(kind, workdir) as server:
             cpu_at_start = cpu_seconds(server)
             upload = upload_all(server.url, files, clients)
             samples[f"rate.{kind.key}"].append(upload.rate)
             samples[f"cpu.{kind.key}"].append((cpu_seconds(server) - cpu_at_start) * 1000 / len(files))
             if kind is PRELOAD:
+                queued = server.get("/ohif/api/status").json()["Preload"]["QueueLength"]
+                samples["during"].append(len(files) - queued)
                 environment.note_versions(server)
                 all_stored = wait_for_summaries(server.url, upload.instance_ids)
                 samples["rate.summaries"].append(len(files) / (all_stored - upload.started))
     samples["ratio.upload"].append(samples["rate.preload"][-1] / samples["rate.plain"][-1])
+    samples["ratio.control"].append(samples["rate.control"][-1] / samples["rate.plain"][-1])
     samples["ratio.summaries"].append(samples["rate.summaries"][-1] / samples["rate.plain"][-1])
     samples["ratio.cpu"].append(samples["cpu.preload"][-1] / samples["cpu.plain"][-1])
     log(f"  round {round_number + 1}: plain {samples['rate.plain'][-1]:.0f}, Preload on "
-        f"{samples['rate.preload'][-1]:.0f} inst/s ({samples['ratio.upload'][-1]:.2f}×)")
+        f"{samples['rate.preload'][-1]:.0f} inst/s ({samples['ratio.upload'][-1]:.2f}×), plain again "
+        f"{samples['rate.control'][-1]:.0f} ({samples['ratio.control'][-1]:.2f}×)")
 
 
 def spread(values: Sequence[float], digits: int, unit: str = "") -> str:
@@ -80,12 +94,15 @@ def report(results: dict[int, Samples], rounds: int, clients: int, storage: str,
                           "python -m bench.bench_ingest")
     lines += [f"{clients} upload clients, synthetic 64×64 CT, {storage}; medians (min–max) over the rounds; "
               "ratios taken within each round.", "",
-              "| instances | plain (inst/s) | Preload on (inst/s) | Preload on / plain | Orthanc CPU per instance, "
-              "Preload on / plain | until every summary stored / plain |", "|---|---|---|---|---|---|"]
+              "| instances | plain (inst/s) | Preload on (inst/s) | Preload on / plain | plain again / plain "
+              "| Orthanc CPU per instance, Preload on / plain | summaries written during the upload "
+              "| until every summary stored / plain |",
+              "|---|---|---|---|---|---|---|---|"]
     for size, samples in results.items():
         lines.append(f"| {size:,} | {spread(samples['rate.plain'], 0)} | {spread(samples['rate.preload'], 0)} "
-                     f"| **{spread(samples['ratio.upload'], 2, '×')}** | {spread(samples['ratio.cpu'], 2, '×')} "
-                     f"| {spread(samples['ratio.summaries'], 2, '×')} |")
+                     f"| **{spread(samples['ratio.upload'], 2, '×')}** | {spread(samples['ratio.control'], 2, '×')} "
+                     f"| {spread(samples['ratio.cpu'], 2, '×')} "
+                     f"| {spread(samples['during'], 0)} | {spread(samples['ratio.summaries'], 2, '×')} |")
     return [*lines, ""]
 
 

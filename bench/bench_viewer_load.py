@@ -6,7 +6,9 @@ button each run, with Orthanc's HttpCompressionEnabled both true and false.
 Bytes are the transfer sizes of the Resource Timing API (encoded bodies and headers),
 next to the decoded body sizes of the same answers; CPU is the Orthanc
 process's user + system time from opening Orthanc Explorer to the network
-going idle in the viewer.
+going idle in the viewer. Each load is printed as it ends (on stderr), then the
+medians as a Markdown table: OHIF loads a varying number of its lazy chunks
+before the network goes idle, so the study answer's own bytes are given apart.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,9 +56,12 @@ def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str
     again.wait_for_load_state("networkidle")
     reached = [entry for entry in resource_entries(again) if entry["size"] > 0]
     context.close()
+    study = [entry for entry in entries if STUDY_ROUTE.search(entry["name"])]
     return {
         "seconds": elapsed,
         "requests": len(entries),
+        "scripts": sum(1 for entry in entries if SCRIPT.search(entry["name"])),
+        "study_bytes": sum(entry["size"] for entry in study),
         "bytes": sum(entry["size"] for entry in entries),
         "decoded": sum(entry["decoded"] for entry in entries),
         "cpu": cpu_used,
@@ -66,6 +72,10 @@ def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str
 
 PYTHON_ROUTE = re.compile(r"/ohif(/|$)|/ohif-dicom-json")
 """The plugin's routes: each request there runs a Python callback."""
+STUDY_ROUTE = re.compile(r"/ohif-dicom-json")
+"""The study's answer, the one part of the load that depends on the study."""
+SCRIPT = re.compile(r"\.js(\?|$)")
+"""OHIF's code chunks: how many load before the network goes idle varies from load to load."""
 
 
 def resource_entries(page: Page) -> list[dict[str, Any]]:
@@ -84,9 +94,10 @@ def main() -> None:
     bundle = Path("static/ohif-dist")
     raw_bundle = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file() and not is_variant_file(path))
     print(f"raw bundle on disk: {raw_bundle / 1e6:.1f} MB ({arguments.runs} runs, medians)")
-    print("| HttpCompressionEnabled | click to first image | Orthanc CPU per load | requests | bytes on the wire "
-          "| same, decoded | wire / decoded | next load: requests reaching Orthanc (of them, Python) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| HttpCompressionEnabled | click to first image | Orthanc CPU per load | requests (scripts) "
+          "| bytes on the wire | same, decoded | wire / decoded | study answer on the wire "
+          "| next load: requests reaching Orthanc (of them, Python) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for compression in (True, False):
@@ -95,15 +106,23 @@ def main() -> None:
                 server.start()
                 spec = factory.StudySpec(patient_name="Bench^Viewer")
                 study_id = upload_study(server, list(factory.study_files(spec, {"Axial": 24}, size=256)))
-                loads = [one_load(browser, server, study_id) for _ in range(arguments.runs)]
+                loads = []
+                for _ in range(arguments.runs):
+                    loads.append(one_load(browser, server, study_id))
+                    load = loads[-1]
+                    print(f"  compression {str(compression).lower()}: {load['seconds']:.2f} s, "
+                          f"{load['requests']:.0f} requests ({load['scripts']:.0f} scripts), "
+                          f"{load['bytes'] / 1e6:.2f} MB, study answer {load['study_bytes'] / 1e3:.1f} kB",
+                          file=sys.stderr, flush=True)
                 server.stop()
             def median(key: str, loads: list[dict[str, float]] = loads) -> float:
                 return statistics.median(load[key] for load in loads)
 
             print(
                 f"| {str(compression).lower()} | {median('seconds'):.2f} s | {median('cpu'):.2f} s | "
-                f"{median('requests'):.0f} | {median('bytes') / 1e6:.2f} MB | {median('decoded') / 1e6:.2f} MB | "
-                f"{median('bytes') / median('decoded'):.2f} | {median('again'):.0f} ({median('again_python'):.0f}) |",
+                f"{median('requests'):.0f} ({median('scripts'):.0f}) | {median('bytes') / 1e6:.2f} MB | "
+                f"{median('decoded') / 1e6:.2f} MB | {median('bytes') / median('decoded'):.2f} | "
+                f"{median('study_bytes') / 1e3:.1f} kB | {median('again'):.0f} ({median('again_python'):.0f}) |",
                 flush=True,
             )
         browser.close()
