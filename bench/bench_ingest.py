@@ -18,8 +18,8 @@ ratios (with min and max), and Orthanc's CPU time per instance during the
 upload. The rate until every
 summary is stored is given as well: the preload worker waits for uploads to
 pause, so it comes after the upload and is not part of ingestion. How many
-summaries it wrote while the upload went on (from the queue's length when
-the upload ended) says whether it kept out of the way.
+summaries it wrote while the upload went on (the status's count when the
+upload ended) says whether it kept out of the way.
 
 ``--workdir /dev/shm`` keeps the storage in memory: without the disk's
 write-back, the rounds spread far less, and the plugin's own cost (CPU, the
@@ -69,8 +69,7 @@ def one_round(round_number: int, files: Sequence[bytes], clients: int, workdir: 
             samples[f"rate.{kind.key}"].append(upload.rate)
             samples[f"cpu.{kind.key}"].append((cpu_seconds(server) - cpu_at_start) * 1000 / len(files))
             if kind is PRELOAD:
-                queued = server.get("/ohif/api/status").json()["Preload"]["QueueLength"]
-                samples["during"].append(len(files) - queued)
+                samples["during"].append(server.get("/ohif/api/status").json()["SinceStart"]["SummariesComputed"])
                 environment.note_versions(server)
                 all_stored = wait_for_summaries(server.url, upload.instance_ids)
                 samples["rate.summaries"].append(len(files) / (all_stored - upload.started))
