@@ -33,7 +33,7 @@ import requests
 from bench.bench_core import cpu_seconds, log, publish, timed_get, upload_all
 from harness.orthanc_server import OrthancServer
 from ohif_plugin import __version__ as PLUGIN_VERSION
-from ohif_plugin.samples import StudySpec, ct_series, to_bytes
+from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"

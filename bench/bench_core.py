@@ -46,11 +46,12 @@ import requests
 
 from harness.orthanc_server import PYTHON_PLUGIN, RELEASE, OrthancServer, embedded_python, post_instance
 from ohif_plugin import __version__ as PLUGIN_VERSION
-from ohif_plugin.compression import decompress
-from ohif_plugin.fast_header import fast_summary
-from ohif_plugin.samples import StudySpec, ct_series, to_bytes
-from ohif_plugin.study import InstanceSummary, assemble_study
-from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
+from ohif_plugin.codings import decompress
+from ohif_plugin.summaries.fast_header import fast_summary
+from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
+from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
+from ohif_plugin.summaries.dataset import summarize_dicom
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
@@ -130,7 +131,7 @@ SERVER_FIGURES = (
 
 PYTHON_FIGURES = (
     Figure("py.summarize_file", "summarize_dicom (pydicom) of one whole file", "ms", 3),
-    Figure("py.fast_summary", "fast_summary (ohif_plugin.fast_header) of one whole file", "ms", 3),
+    Figure("py.fast_summary", "fast_summary (ohif_plugin.summaries.fast_header) of one whole file", "ms", 3),
     Figure("py.encode", "encode_summary of one summary", "ms", 3),
     Figure("py.metadata_loads", "json.loads of one metadata?expand answer", "ms", 3),
     Figure("py.decode_all", "decode_summary of every summary of the study", "s", 3),

@@ -54,7 +54,7 @@ from bench.bench_core import (
     wait_for_summaries,
 )
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
-from ohif_plugin.samples import StudySpec, ct_series, to_bytes
+from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
 HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 CACHE_TIMEOUT = 600.0

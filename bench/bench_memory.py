@@ -24,7 +24,7 @@ import requests
 from bench.bench_core import DEFAULT_OUTPUT, Environment, log, publish, report_header
 from harness.orthanc_server import OrthancServer
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
-from ohif_plugin.samples import StudySpec, ct_series, to_bytes
+from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
 CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 STUDY_INSTANCES = 100

@@ -34,8 +34,8 @@ from harness.chromium import (
     wait_until_drawn,
 )
 from harness.orthanc_server import OrthancServer
-from ohif_plugin import samples as factory
-from ohif_plugin.compression import is_variant_file
+from ohif_plugin.demo import samples as factory
+from ohif_plugin.codings import is_variant_file
 
 
 def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str, float]:

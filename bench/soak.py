@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 from harness.orthanc_server import OrthancServer, new_session
-from ohif_plugin import samples as factory
+from ohif_plugin.demo import samples as factory
 
 REQUEST_TIMEOUT = 120.0
 

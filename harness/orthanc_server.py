@@ -122,6 +122,7 @@ class OrthancServer:
         configuration: dict[str, Any] | None = None,
         plugins: Iterable[Path] = (PYTHON_PLUGIN,),
         with_plugin_script: bool = True,
+        plugin_script: Path = PLUGIN_SCRIPT,
         credentials: tuple[str, str] | None = None,
     ) -> None:
         self.folder = folder
@@ -142,7 +143,7 @@ class OrthancServer:
             "Plugins": [str(plugin) for plugin in plugins],
         }
         if with_plugin_script:
-            config["PythonScript"] = str(PLUGIN_SCRIPT)
+            config["PythonScript"] = str(plugin_script)
         if ohif is not None:
             config["OHIF"] = ohif
         if credentials is not None:

@@ -23,6 +23,6 @@ def _make_package_importable() -> None:
 
 _make_package_importable()
 
-from ohif_plugin import orthanc_glue  # noqa: E402
+from ohif_plugin.orthanc_adapter.startup import load  # noqa: E402
 
-PLUGIN = orthanc_glue.initialize()
+PLUGIN = load()

@@ -21,7 +21,7 @@
 #   4  download failed
 #   5  integrity mismatch
 #   6  the package has no dist/ folder
-#   7  the build has a layout ohif_plugin/bundle.py does not know
+#   7  the build has a layout ohif_plugin/build/bundle.py does not know
 set -euo pipefail
 
 # The pinned release, with the registry's published `dist.integrity` for it.
@@ -57,19 +57,19 @@ fi
     die 2 "integrity must be a sha512 SRI string (sha512-<base64>), got: $INTEGRITY"
 
 DEST="${OHIF_DIST_DIR:-$REPO_ROOT/static/ohif-dist}"
-# The build is rewritten to work under any path prefix (ohif_plugin/bundle.py);
+# The build is rewritten to work under any path prefix (ohif_plugin/build/bundle.py);
 # a change to that rewriting must rebuild too, so its hash is in the stamp.
-REWRITER="$REPO_ROOT/ohif_plugin/bundle.py"
+REWRITER="$REPO_ROOT/ohif_plugin/build/bundle.py"
 PYTHON="$REPO_ROOT/.venv/bin/python"
 [[ -x "$PYTHON" ]] || PYTHON="/usr/bin/python3"
 REWRITER_HASH="$(sha256sum "$REWRITER" | cut -d' ' -f1)"
 STAMP_WANTED="$(printf 'version=%s\nintegrity=%s\nrewriter=%s' "$VERSION" "$INTEGRITY" "$REWRITER_HASH")"
 
 # Compressed .zst/.gz siblings of the bundle's text and wasm files, made once
-# here rather than by Orthanc on every request (ohif_plugin/compression.py).
+# here rather than by Orthanc on every request (ohif_plugin/build/precompress.py).
 # Idempotent: only files without an up-to-date sibling are compressed.
 precompress() {
-    (cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.compression "$1") ||
+    (cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.build.precompress "$1") ||
         die 1 "could not precompress the bundle in $1 (see above)"
 }
 
@@ -135,7 +135,7 @@ tar -xzf "$TARBALL" -C "$STAGING" --strip-components=2 package/dist ||
     die 6 "$PACKAGE@$VERSION has no package/dist/ folder"
 [[ -f "$STAGING/index.html" ]] || die 6 "$PACKAGE@$VERSION dist/ has no index.html"
 log "rewriting for serving under any path prefix"
-(cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.bundle "$STAGING") ||
+(cd "$REPO_ROOT" && "$PYTHON" -m ohif_plugin.build.bundle "$STAGING") ||
     die 7 "could not rewrite $PACKAGE@$VERSION for serving under a prefix (see above)"
 log "precompressing (zstd 19, gzip 9; a few minutes)"
 precompress "$STAGING"

@@ -59,8 +59,9 @@ in_root() {
 if [ ! -e "$target/.ohif-root-complete" ]; then
     command -v debootstrap >/dev/null 2>&1 || {
         log "installing debootstrap"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+        . "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+        apt_get update -qq
+        apt_get install -y -qq --no-install-recommends debootstrap
     }
     # A half-built root (an interrupted run) is built again from nothing.
     if [ -d "$target" ]; then

@@ -34,13 +34,14 @@ for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
+    . "$root/scripts/apt.sh"
+    APT_PREFIX=""
+    [ "$(id -u)" = 0 ] || APT_PREFIX="sudo"
     log "installing Debian packages: ${missing[*]}"
     # The packages' scripts try to (re)start the orthanc service; on machines
     # without an init system that fails harmlessly.
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # The orthanc-python library Debian installed (.so.4.0 on bookworm, .so.5.0 on trixie),

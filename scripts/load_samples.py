@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ohif_plugin.rest_client import Connection, OrthancClient, OrthancError
-from ohif_plugin.samples import sample_files
+from ohif_plugin.cli.rest_client import Connection, OrthancClient, OrthancError
+from ohif_plugin.demo.samples import sample_files
 
 UPLOAD_TIMEOUT = 60.0
 

@@ -23,6 +23,7 @@ cd "$root"
 if [ -z "$release" ]; then
     .venv/bin/ruff check ohif_plugin tests bench scripts harness
     .venv/bin/mypy
+    .venv/bin/lint-imports
     exec .venv/bin/python -m pytest "$@"
 fi
 host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")

@@ -1,6 +1,6 @@
 """Synthetic DICOM for the tests: what the sample instances are expected to give, and odd cases.
 
-The sample studies themselves are made by :mod:`ohif_plugin.samples` (shared
+The sample studies themselves are made by :mod:`ohif_plugin.demo.samples` (shared
 with the demo and the benchmarks) and re-exported here, so tests use one
 module. Every generated instance comes with the values it was built from, so
 that tests can state expected summaries without going through the plugin's code.
@@ -16,20 +16,7 @@ from pydicom.data import get_charset_files
 from pydicom.dataset import Dataset
 from pydicom.uid import CTImageStorage
 
-from ohif_plugin.samples import (
-    MULTIFRAME_GRAYSCALE_WORD_SC,
-    StudySpec,
-    bundled_test_file,
-    ct_instance,
-    ct_series,
-    file_meta,
-    generate_uid,
-    multiframe_instance,
-    pet_instance,
-    series_dataset,
-    study_files,
-    to_bytes,
-)
+from ohif_plugin.demo.samples import MULTIFRAME_GRAYSCALE_WORD_SC, StudySpec, bundled_test_file, ct_instance, ct_series, file_meta, generate_uid, multiframe_instance, pet_instance, series_dataset, study_files, to_bytes
 
 __all__ = [
     "BUNDLED_CHARSETS",

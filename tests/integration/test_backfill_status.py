@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from harness.orthanc_server import REPOSITORY, OrthancServer
-from ohif_plugin.summary import decode_summary
+from ohif_plugin.summaries.codec import decode_summary
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 

@@ -30,7 +30,7 @@ import pytest
 import requests
 
 from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer
-from ohif_plugin.summary import SummaryError, summarize_dicom
+from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
 from tests import dicom_factory as factory
 from tests import malformed_corpus
 from tests.conftest import ServerFactory

@@ -18,8 +18,8 @@ import pytest
 
 from harness.nginx import Nginx
 from harness.orthanc_server import REPOSITORY, OrthancServer
-from ohif_plugin.extensions import EXTENSIONS_KEY
-from ohif_plugin.summary import decode_summary, encode_summary
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 

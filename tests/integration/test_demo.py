@@ -21,7 +21,7 @@ from pathlib import Path
 import pydicom
 
 from harness.orthanc_server import DEBIAN_ROOT, PYTHON_PLUGIN, RELEASE, REPOSITORY, embedded_python
-from ohif_plugin.samples import sample_files
+from ohif_plugin.demo.samples import sample_files
 from tests.conftest import ServerFactory
 
 SCRIPTS = REPOSITORY / "scripts"

@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from harness.orthanc_server import OrthancServer, new_session, post_instance
-from ohif_plugin.preload import CAPACITY_VARIABLE as PRELOAD_CAPACITY_VARIABLE
-from ohif_plugin.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
+from ohif_plugin.background.preload import CAPACITY_VARIABLE as PRELOAD_CAPACITY_VARIABLE
+from ohif_plugin.background.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 

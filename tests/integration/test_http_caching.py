@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from harness.orthanc_server import OrthancServer
-from ohif_plugin.compression import decompress
+from ohif_plugin.codings import decompress
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from tests import dicom_factory as factory
 from tests.conftest import ServerFactory

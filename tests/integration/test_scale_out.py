@@ -20,7 +20,8 @@ from typing import Any
 import pydicom
 
 from harness.orthanc_server import OrthancServer
-from ohif_plugin.summary import decode_summary, summarize_dicom
+from ohif_plugin.summaries.codec import decode_summary
+from ohif_plugin.summaries.dataset import summarize_dicom
 from tests import dicom_factory as factory
 from tests.integration.conftest import SharedIndex
 

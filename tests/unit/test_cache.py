@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ohif_plugin.cache import InstanceGone, SummaryCache
+from ohif_plugin.study_json.summary_cache import InstanceGone, SummaryCache
 from tests.dicom_factory import StudySpec, ct_instance, expected_ct_summary, to_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

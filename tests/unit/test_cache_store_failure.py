@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ohif_plugin.cache import SummaryCache
+from ohif_plugin.study_json.summary_cache import SummaryCache
 from tests.dicom_factory import StudySpec, ct_instance, expected_ct_summary, to_bytes
 from tests.unit.test_cache import MemoryStore
 

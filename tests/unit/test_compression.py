@@ -1,4 +1,4 @@
-"""Content negotiation and precompressed files (ohif_plugin.compression)."""
+"""Content negotiation and precompressed files (ohif_plugin.codings)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ohif_plugin.assets import AssetFolder
-from ohif_plugin.compression import (
-    GZIP,
-    IDENTITY,
-    ZSTD,
-    accepted_codings,
-    choose_coding,
-    decompress,
-    is_variant_file,
-    orthanc_compresses,
-    precompress_folder,
-)
+from ohif_plugin.web.assets import AssetFolder
+from ohif_plugin.codings import GZIP, IDENTITY, ZSTD, accepted_codings, choose_coding, decompress, is_variant_file, orthanc_compresses
+from ohif_plugin.build.precompress import precompress_folder
 
 BOTH = (ZSTD, GZIP)
 

@@ -9,10 +9,11 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
-from ohif_plugin.derived import DERIVED_OBJECTS, derived_fields
-from ohif_plugin.extensions import EXTENDED_SOP_CLASSES, EXTENSIONS_KEY, needs_extensions
-from ohif_plugin.study import InstanceSummary, assemble_study
-from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
+from ohif_plugin.summaries.derived import DERIVED_OBJECTS, derived_fields
+from ohif_plugin.summaries.extensions import EXTENDED_SOP_CLASSES, EXTENSIONS_KEY, needs_extensions
+from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
+from ohif_plugin.summaries.dataset import summarize_dicom
 from tests import derived_factory as derived
 from tests import dicom_factory as factory
 

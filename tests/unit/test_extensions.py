@@ -6,14 +6,8 @@ from typing import Any
 
 import pytest
 
-from ohif_plugin.extensions import (
-    EXTENSIONS_KEY,
-    EXTENSIONS_VERSION,
-    has_current_extensions,
-    instance_fields,
-    needs_extensions,
-)
-from ohif_plugin.summary import decode_summary, encode_summary
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY, EXTENSIONS_VERSION, has_current_extensions, instance_fields, needs_extensions
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
 
 PLAIN = {"Version": 2, "0008,0016": "1.2.840.10008.5.1.4.1.1.2", "0028,0008": 1}
 MULTI_FRAME = {"Version": 2, "0008,0016": "1.2.840.10008.5.1.4.1.1.3.1", "0028,0008": 12}

@@ -1,4 +1,4 @@
-"""The fast reader gives exactly pydicom's summary, or steps aside (ohif_plugin.fast_header)."""
+"""The fast reader gives exactly pydicom's summary, or steps aside (ohif_plugin.summaries.fast_header)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
 
-from ohif_plugin.fast_header import fast_summary, summarize
-from ohif_plugin.summary import SummaryError, summarize_dicom
+from ohif_plugin.summaries.fast_header import fast_summary
+from ohif_plugin.summaries.compute import summarize
+from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
 from tests.dicom_factory import (
     BUNDLED_CHARSETS,
     GENERATED_CHARSETS,

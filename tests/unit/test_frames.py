@@ -9,18 +9,12 @@ import orjson
 import pydicom
 import pytest
 
-from ohif_plugin import extensions
-from ohif_plugin.extensions import EXTENSIONS_KEY, extensions_of, has_current_extensions
-from ohif_plugin.frames import (
-    FRAMES_KEY,
-    frame_groups_of,
-    functional_groups,
-    is_valid_frame_groups,
-    multi_frame_fields,
-    number_of,
-)
-from ohif_plugin.study import InstanceSummary, frame_url, instance_entries
-from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
+from ohif_plugin.summaries import extensions
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY, extensions_of, has_current_extensions
+from ohif_plugin.summaries.frames import FRAMES_KEY, frame_groups_of, functional_groups, is_valid_frame_groups, multi_frame_fields, number_of
+from ohif_plugin.study_json.assembly import InstanceSummary, frame_url, instance_entries
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
+from ohif_plugin.summaries.dataset import summarize_dicom
 from tests import dicom_factory as factory
 from tests import media_factory as media
 

@@ -9,13 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ohif_plugin.links import (
-    Resource,
-    forwarded_query,
-    open_study_link,
-    requested_study_uids,
-    study_json_url,
-)
+from ohif_plugin.web.links import Resource, forwarded_query, open_study_link, requested_study_uids, study_json_url
 
 STUDY_UID = "1.2.826.0.1.3680043.8.498.1"
 OTHER_STUDY_UID = "1.2.826.0.1.3680043.8.498.2"

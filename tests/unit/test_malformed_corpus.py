@@ -13,8 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from ohif_plugin.extensions import needs_extensions, no_extensions
-from ohif_plugin.summary import SummaryError, decode_summary, encode_summary, summarize_dicom
+from ohif_plugin.summaries.extensions import needs_extensions, no_extensions
+from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
 from tests import malformed_corpus
 from tests.malformed_corpus import MalformedCase
 
@@ -117,7 +118,8 @@ def test_a_value_too_large_for_a_summary_is_left_out_and_the_rest_kept() -> None
 
 
 def test_extensions_too_large_for_a_summary_become_current_empty_extensions() -> None:
-    from ohif_plugin.summary import MAX_DECODED_BYTES, _within_decoded_limit
+    from ohif_plugin.summaries.codec import MAX_DECODED_BYTES
+    from ohif_plugin.summaries.dataset import _within_decoded_limit
 
     huge = {"Version": 1, "Instance": {"ImageComments": "x" * MAX_DECODED_BYTES}}
     summary = _within_decoded_limit({"Version": 2, "0028,0008": 3, "0010,0010": "Doe^J", "Extensions": huge})
@@ -127,7 +129,8 @@ def test_extensions_too_large_for_a_summary_become_current_empty_extensions() ->
 
 @pytest.mark.parametrize("excess", [-1, 0, 1, 2])
 def test_the_size_limit_is_exact(excess: int) -> None:
-    from ohif_plugin.summary import MAX_DECODED_BYTES, _within_decoded_limit
+    from ohif_plugin.summaries.codec import MAX_DECODED_BYTES
+    from ohif_plugin.summaries.dataset import _within_decoded_limit
 
     summary: dict[str, Any] = {"Version": 2, "0010,0020": "ID", "0010,0010": ""}
     summary["0010,0010"] = "x" * (MAX_DECODED_BYTES - len(orjson.dumps(summary)) + excess)

@@ -7,18 +7,13 @@ from typing import Any
 import pydicom
 import pytest
 
-from ohif_plugin.extensions import EXTENDED_SOP_CLASSES, EXTENSIONS_KEY, needs_extensions
-from ohif_plugin.media import (
-    PDF_MIME_TYPE,
-    VIDEO_SOP_CLASSES,
-    VIDEO_TRANSFER_SYNTAXES,
-    document_fields,
-    document_response,
-    video_fields,
-)
-from ohif_plugin.study import InstanceSummary, assemble_study, document_url, instance_entries, video_url
-from ohif_plugin.summary import decode_summary, encode_summary, summarize_dicom
-from ohif_plugin.viewer import SECURITY_HEADERS
+from ohif_plugin.summaries.extensions import EXTENDED_SOP_CLASSES, EXTENSIONS_KEY, needs_extensions
+from ohif_plugin.summaries.media import PDF_MIME_TYPE, VIDEO_SOP_CLASSES, VIDEO_TRANSFER_SYNTAXES, document_fields, video_fields
+from ohif_plugin.web.documents import document_response
+from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study, document_url, instance_entries, video_url
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
+from ohif_plugin.summaries.dataset import summarize_dicom
+from ohif_plugin.responses import SECURITY_HEADERS
 from tests import dicom_factory as factory
 from tests import media_factory as media
 

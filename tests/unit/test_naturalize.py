@@ -8,7 +8,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from ohif_plugin.naturalize import INLINE_BINARY_LIMIT, bulk_data_url, naturalize_dataset, naturalize_elements
+from ohif_plugin.summaries.naturalize import INLINE_BINARY_LIMIT, bulk_data_url, naturalize_dataset, naturalize_elements
 
 
 def _code(value: str, meaning: str) -> Dataset:

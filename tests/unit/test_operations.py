@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from ohif_plugin.backfill import Backfill, Pace
-from ohif_plugin.cache import Counters, SummaryCache
-from ohif_plugin.cli import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, configuration_block, report
+from ohif_plugin.background.backfill import Backfill, Pace
+from ohif_plugin.study_json.counters import Counters
+from ohif_plugin.study_json.summary_cache import SummaryCache
+from ohif_plugin.cli.main import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, configuration_block, report
 from ohif_plugin.configuration import KNOWN_KEYS, ConfigurationError, default_section, parse_settings
-from ohif_plugin.progress import ProgressBar, Tally, duration, eta_seconds, render
-from ohif_plugin.runner import End, Fatal, Outcome, Result, Run, run_tasks
-from ohif_plugin.status import PreloadState, metric_values, ohif_version, status_answer
-from ohif_plugin.studies import SelectionError, parse_since
-from ohif_plugin.summary import decode_summary
+from ohif_plugin.cli.progress import ProgressBar, Tally, duration, eta_seconds, render
+from ohif_plugin.cli.runner import End, Fatal, Outcome, Result, Run, run_tasks
+from ohif_plugin.web.status import PreloadState, metric_values, ohif_version, status_answer
+from ohif_plugin.cli.selection import SelectionError, parse_since
+from ohif_plugin.summaries.codec import decode_summary
 from tests.dicom_factory import StudySpec, ct_series, to_bytes
 from tests.unit.test_cache import MemoryStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ohif_plugin.orthanc_api import StatusSender, http_compression_default
+from ohif_plugin.orthanc_adapter.compatibility import StatusSender, http_compression_default
 
 
 class OutputOf40:

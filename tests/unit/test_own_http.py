@@ -6,8 +6,8 @@ import ssl
 
 import pytest
 
-from ohif_plugin.own_http import OwnHttpApi
-from ohif_plugin.preload import DELAY_VARIABLE, delay_from_environment
+from ohif_plugin.orthanc_adapter.revisions import OwnHttpApi
+from ohif_plugin.background.preload import DELAY_VARIABLE, delay_from_environment
 
 
 def test_the_own_server_is_reached_on_the_loopback_interface_at_the_configured_port() -> None:

@@ -9,13 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ohif_plugin.preload import (
-    BACKGROUND_NICENESS,
-    CAPACITY_VARIABLE,
-    DEFAULT_CAPACITY,
-    PreloadWorker,
-    capacity_from_environment,
-)
+from ohif_plugin.background.preload import BACKGROUND_NICENESS, CAPACITY_VARIABLE, DEFAULT_CAPACITY, PreloadWorker, capacity_from_environment
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 

@@ -1,4 +1,4 @@
-"""Stored study answers: their format (ohif_plugin.stored_answer) and how the study answer uses them."""
+"""Stored study answers: their format (ohif_plugin.study_json.stored_answer) and how the study answer uses them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 import pytest
 
-from ohif_plugin.cache import Counters
-from ohif_plugin.compression import GZIP, ZSTD, decompress
-from ohif_plugin.stored_answer import FORMAT, decode, digest_of, encode, stored_answer
-from ohif_plugin.study_answer import StudyAnswers
-from ohif_plugin.study_refresh import StudyRefresher
+from ohif_plugin.study_json.counters import Counters
+from ohif_plugin.codings import GZIP, ZSTD, decompress
+from ohif_plugin.study_json.stored_answer import FORMAT, decode, digest_of, encode, stored_answer
+from ohif_plugin.study_json.endpoint import StudyAnswers
+from ohif_plugin.background.answer_keeper import AnswerKeeper
 from tests.unit.test_study_answer import CHROMIUM, FakeDatabase
 
 BODY = orjson.dumps({"studies": [{"StudyInstanceUID": "1.2.3", "padding": "x" * 5000}]})
@@ -58,11 +58,11 @@ class FakeAnswerStore:
         self.values[study_id] = data
 
 
-def stored_answers(database: FakeDatabase, counters: Counters | None = None) -> tuple[StudyAnswers, StudyRefresher,
+def stored_answers(database: FakeDatabase, counters: Counters | None = None) -> tuple[StudyAnswers, AnswerKeeper,
                                                                                       FakeAnswerStore]:
     counters = counters if counters is not None else Counters()
     store = FakeAnswerStore()
-    refresher = StudyRefresher(database.listing, database.assemble, store, counters)
+    refresher = AnswerKeeper(database.listing, database.assemble, store, counters)
     return StudyAnswers(database.listing, database.assemble, False, counters, refresher), refresher, store
 
 
@@ -133,7 +133,7 @@ def test_an_answer_that_left_instances_out_is_not_stored() -> None:
 
     assemble_with_a_failure = database.assemble_with_a_failure(counters)
 
-    refresher = StudyRefresher(database.listing, assemble_with_a_failure, FakeAnswerStore(), counters)
+    refresher = AnswerKeeper(database.listing, assemble_with_a_failure, FakeAnswerStore(), counters)
     study = StudyAnswers(database.listing, assemble_with_a_failure, False, counters, refresher)
     study.answer("study")
     assert refresher.pending() == 0

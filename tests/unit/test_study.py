@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ohif_plugin.study import InstanceSummary, assemble_study, instance_url
+from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study, instance_url
 
 
 def _summary(

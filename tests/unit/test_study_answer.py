@@ -1,4 +1,4 @@
-"""The study answer's validator and 304s (ohif_plugin.study_answer)."""
+"""The study answer's validator and 304s (ohif_plugin.study_json.endpoint)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 import orjson
 
-from ohif_plugin.cache import Counters
-from ohif_plugin.compression import GZIP, ZSTD, decompress
-from ohif_plugin.study_answer import SeriesListing, StudyAnswers, StudyListing, etag_of
+from ohif_plugin.study_json.counters import Counters
+from ohif_plugin.codings import GZIP, ZSTD, decompress
+from ohif_plugin.study_json.listing import SeriesListing, StudyListing, etag_of
+from ohif_plugin.study_json.endpoint import StudyAnswers
 
 CHROMIUM = "gzip, deflate, br, zstd"
 
@@ -107,7 +108,7 @@ def test_the_etag_includes_the_plugin_and_summary_versions(monkeypatch: Any) -> 
     listing = FakeDatabase().listing("study")
     assert listing is not None
     before = etag_of([listing], "")
-    monkeypatch.setattr("ohif_plugin.study_answer.__version__", "99.0")
+    monkeypatch.setattr("ohif_plugin.study_json.endpoint.__version__", "99.0")
     assert etag_of([listing], "") != before
 
 

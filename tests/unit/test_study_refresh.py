@@ -1,4 +1,4 @@
-"""The background that stores and checks study answers (ohif_plugin.study_refresh)."""
+"""The background that stores and checks study answers (ohif_plugin.background.answer_keeper)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import threading
 import time
 from typing import Any
 
-from ohif_plugin.cache import Counters
-from ohif_plugin.stored_answer import decode, digest_of
-from ohif_plugin.study_answer import answer_body, etag_of
-from ohif_plugin.study_refresh import MAX_PENDING, StudyRefresher
+from ohif_plugin.study_json.counters import Counters
+from ohif_plugin.study_json.stored_answer import decode, digest_of
+from ohif_plugin.study_json.endpoint import answer_body
+from ohif_plugin.study_json.listing import etag_of
+from ohif_plugin.background.answer_keeper import AnswerKeeper, MAX_PENDING
 from tests.unit.test_stored_answer import FakeAnswerStore
 from tests.unit.test_study_answer import FakeDatabase
 
 
-def refresher(database: FakeDatabase) -> tuple[StudyRefresher, FakeAnswerStore]:
+def refresher(database: FakeDatabase) -> tuple[AnswerKeeper, FakeAnswerStore]:
     store = FakeAnswerStore()
-    return StudyRefresher(database.listing, database.assemble, store, Counters()), store
+    return AnswerKeeper(database.listing, database.assemble, store, Counters()), store
 
 
 def expected_body(database: FakeDatabase) -> bytes:
@@ -120,7 +121,7 @@ def test_a_check_that_left_instances_out_keeps_the_stored_answer() -> None:
 
     store = FakeAnswerStore()
     store.values["study"] = b"earlier"
-    worker = StudyRefresher(database.listing, assemble_with_a_failure, store, counters)
+    worker = AnswerKeeper(database.listing, assemble_with_a_failure, store, counters)
     worker.check("study")
     worker.run_pending()
     assert store.values["study"] == b"earlier"
@@ -129,7 +130,7 @@ def test_a_check_that_left_instances_out_keeps_the_stored_answer() -> None:
 def test_the_thread_does_the_work_and_stops() -> None:
     database = FakeDatabase()
     store = FakeAnswerStore()
-    worker = StudyRefresher(database.listing, database.assemble, store, Counters())
+    worker = AnswerKeeper(database.listing, database.assemble, store, Counters())
     worker.start()
     worker.check("study")
     deadline = time.monotonic() + 10

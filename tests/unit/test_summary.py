@@ -10,14 +10,9 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian, PositronEmissionTomographyImageStorage, generate_uid
 
-from ohif_plugin.summary import (
-    SummaryError,
-    parse_float,
-    parse_integer,
-    summarize_dicom,
-    typed_value,
-)
-from ohif_plugin.tags import ValueType
+from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
+from ohif_plugin.summaries.values import parse_float, parse_integer, typed_value
+from ohif_plugin.summaries.tags import ValueType
 from tests.dicom_factory import (
     BUNDLED_CHARSETS,
     GENERATED_CHARSETS,

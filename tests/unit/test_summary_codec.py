@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ohif_plugin.summary import decode_summary, encode_summary
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
 
 SUMMARY: dict[str, Any] = {
     "Version": 2,

@@ -22,24 +22,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ohif_plugin.extensions import (
-    EXTENSION_PROVIDERS,
-    EXTENSIONS_KEY,
-    EXTENSIONS_VERSION,
-    INSTANCE_KEY,
-    extensions_of,
-    has_current_extensions,
-    instance_fields,
-    needs_extensions,
-)
-from ohif_plugin.study import InstanceSummary, assemble_study
-from ohif_plugin.summary import (
-    SummaryError,
-    decode_summary,
-    encode_summary,
-    summarize_dicom,
-)
-from ohif_plugin.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, ValueType
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY, EXTENSIONS_VERSION, EXTENSION_PROVIDERS, INSTANCE_KEY, extensions_of, has_current_extensions, instance_fields, needs_extensions
+from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study
+from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
+from ohif_plugin.summaries.codec import decode_summary, encode_summary
+from ohif_plugin.summaries.tags import RADIOPHARMACEUTICAL_FIELDS, TAGS, ValueType
 from tests import malformed_corpus as corpus
 
 EXAMPLES = {

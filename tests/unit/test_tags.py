@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ohif_plugin.tags import TAGS, TAGS_BY_KEY, Level, ValueType
+from ohif_plugin.summaries.tags import Level, TAGS, TAGS_BY_KEY, ValueType
 
 S, INT, F = ValueType.STRING, ValueType.INTEGER, ValueType.FLOAT
 LF, LS = ValueType.LIST_OF_FLOATS, ValueType.LIST_OF_STRINGS

@@ -1,0 +1,107 @@
+"""Serving the viewer under /ohif/: mode routes, app-config.js and bundle files.
+
+All answers are plain :class:`~ohif_plugin.responses.Response` values; the
+Orthanc adapter sends them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ohif_plugin.codings import IDENTITY, choose_coding
+from ohif_plugin.configuration import DataSource, Settings
+from ohif_plugin.responses import SECURITY_HEADERS, Response, matches
+from ohif_plugin.web.assets import Asset, AssetFolder, etag_of, javascript_value, resource_text
+from ohif_plugin.web.modes import MODE_ROUTES
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+DICOM_JSON_SOURCE: dict[str, Any] = {
+    "friendlyName": "Orthanc DICOM JSON",
+    "namespace": "@ohif/extension-default.dataSourcesModule.dicomjson",
+    "sourceName": "dicomjson",
+    "configuration": {"name": "json"},
+}
+
+
+def dicom_web_source(dicomweb_root: str) -> dict[str, Any]:
+    """The DICOMweb data source; its roots are relative to the viewer page (/ohif/viewer)."""
+    relative_root = ".." + dicomweb_root.rstrip("/")
+    return {
+        "friendlyName": "Orthanc DICOMweb",
+        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
+        "sourceName": "dicomweb",
+        "configuration": {
+            "name": "orthanc",
+            "wadoUriRoot": relative_root,
+            "qidoRoot": relative_root,
+            "wadoRoot": relative_root,
+            "qidoSupportsIncludeField": False,
+            "supportsReject": False,
+            "imageRendering": "wadors",
+            "thumbnailRendering": "wadors",
+            "enableStudyLazyLoad": True,
+            "supportsFuzzyMatching": False,
+            "supportsWildcard": True,
+            "staticWado": True,
+            "singlepart": "bulkdata,video",
+            "acceptHeader": ["multipart/related; type=application/octet-stream; transfer-syntax=*"],
+        },
+    }
+
+
+def app_config(settings: Settings) -> str:
+    """The user configuration (or the default one), then the plugin's overrides."""
+    user = settings.user_configuration or resource_text("app-config-default.js")
+    if settings.data_source is DataSource.DICOM_WEB:
+        sources, default_source = [dicom_web_source(settings.dicomweb_root)], "dicomweb"
+    else:
+        sources, default_source = [DICOM_JSON_SOURCE], "dicomjson"
+    overrides = [
+        "window.config = window.config || {};",
+        f"window.config.routerBasename = {javascript_value(settings.router_basename)};",
+        f"window.config.dataSources = {javascript_value(sources)};",
+        f"window.config.defaultDataSourceName = {javascript_value(default_source)};",
+    ]
+    if settings.data_source is DataSource.DICOM_JSON:
+        overrides.append("window.config.showStudyList = false;")
+    return user + "\n;\n/* Set by the OHIF plugin for Orthanc. */\n" + "\n".join(overrides) + "\n"
+
+
+class Viewer:
+    """Answers GET /ohif and /ohif/{path} (the Orthanc-side path is always /ohif/)."""
+
+    def __init__(self, settings: Settings, bundle: AssetFolder) -> None:
+        self._bundle = bundle
+        config = app_config(settings).encode()
+        self._app_config = Asset(config, "text/javascript; charset=utf-8", etag_of(config), immutable=False)
+
+    def answer(self, path: str, if_none_match: str | None = None, accept_encoding: str | None = None) -> Response:
+        """``path`` is what follows /ohif/, already URL-decoded by Orthanc.
+
+        Compressed bodies come from :attr:`Asset.variants`, chosen from ``Accept-Encoding``.
+        """
+        if path == "" or path in MODE_ROUTES:
+            asset = self._bundle.get("index.html")
+        elif path == "app-config.js":
+            asset = self._app_config
+        else:
+            asset = self._bundle.get(path)
+        if asset is None:
+            return Response(404, b"Not found", headers=dict(SECURITY_HEADERS))
+        headers = {
+            **SECURITY_HEADERS,
+            "ETag": asset.etag,
+            "Cache-Control": IMMUTABLE if asset.immutable else REVALIDATE,
+        }
+        if asset.variants:
+            headers["Vary"] = "Accept-Encoding"
+        if if_none_match is not None and matches(if_none_match, asset.etag):
+            return Response(304, headers=headers)
+        coding = choose_coding(accept_encoding, asset.variants)
+        if coding == IDENTITY:
+            return Response(200, asset.body, asset.mime_type, headers)
+        headers["Content-Encoding"] = coding
+        return Response(200, asset.variants[coding], asset.mime_type, headers)
+
