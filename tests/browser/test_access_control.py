@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 USER, PASSWORD = "alice", "secret"
 

@@ -29,8 +29,8 @@ from harness.chromium import (
     wait_until_drawn,
 )
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
 
 SCRIPT_BREAKOUT = '"</script><script>window.pwned=1</script>'
 HOSTILE_BASENAMES = {

@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from harness.chromium import DRAWN, drawn_pixels, open_viewer_from_explorer, wait_until_drawn
 from harness.nginx import Nginx, orthanc_behind_nginx
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 PREFIX = "/imaging/"
 TOKEN = "s3cret"

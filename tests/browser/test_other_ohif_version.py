@@ -12,9 +12,9 @@ from playwright.sync_api import Page
 
 from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from harness.orthanc_server import REPOSITORY, OrthancServer
-from tests import dicom_factory as factory
-from tests import media_factory as media
-from tests.browser.media_checks import scroll_frames
+from tests.support import dicom_factory as factory
+from tests.support import media_factory as media
+from tests.support.media_checks import scroll_frames
 
 OHIF_VERSION = "3.12.10"
 OHIF_INTEGRITY = "sha512-0kuF66Mq9c9dMD++bUsTjMrJpXJwaZhz9B4uS244DawAjSkTwIYFU93pxPuRUQixaRi7QAHlF3Fe1qudBlZrmA=="

@@ -16,7 +16,7 @@ from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wai
 from harness.nginx import BalancingNginx
 from harness.orthanc_server import OrthancServer
 from harness.postgres import PostgresCluster
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 
 @pytest.fixture(scope="module")

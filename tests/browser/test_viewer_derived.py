@@ -22,7 +22,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness.chromium import fail_with_screenshot, open_viewer_from_explorer, upload_study, wait_until_drawn
 from harness.orthanc_server import OrthancServer
-from tests import derived_factory as derived
+from tests.support import derived_factory as derived
 
 Pixels = np.ndarray
 ColourTest = Callable[[Pixels], Pixels]

@@ -17,7 +17,7 @@ from harness.chromium import (
     wait_until_drawn,
 )
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 PATIENT_NAME = "Dicomweb^Listed"
 SHOWN_NAME = "Dicomweb, Listed"

@@ -9,9 +9,9 @@ from playwright.sync_api import Page
 
 from harness.chromium import DRAWN, open_viewer_from_explorer, upload_study, wait_until_drawn
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
-from tests import media_factory as media
-from tests.browser.media_checks import (
+from tests.support import dicom_factory as factory
+from tests.support import media_factory as media
+from tests.support.media_checks import (
     BLUE_RECTANGLE,
     PDF_OBJECT,
     VIDEO_RECORDER,

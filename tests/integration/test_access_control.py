@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
-from tests import media_factory
-from tests.integration.test_viewer_routes import INDEX_MARKER, hashed_bundle_file
+from tests.support import dicom_factory as factory
+from tests.support import media_factory
+from tests.support.orthanc_checks import INDEX_MARKER, hashed_bundle_file
 
 USER, PASSWORD = "alice", "secret"
 

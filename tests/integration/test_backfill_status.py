@@ -9,8 +9,8 @@ import requests
 
 from harness.orthanc_server import REPOSITORY, OrthancServer
 from ohif_plugin.summaries.codec import decode_summary
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
 
 WAIT = 120.0  # seconds; only reached when something is wrong
 

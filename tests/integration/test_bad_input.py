@@ -1,6 +1,6 @@
 """Bad DICOM and corrupt metadata 4202 against a real Orthanc: Orthanc keeps working, nothing is lost.
 
-- Every file of tests/malformed_corpus.py is uploaded. Orthanc rejects some
+- Every file of tests/support/malformed_corpus.py is uploaded. Orthanc rejects some
   (recorded as such); every one it accepts gets either a valid summary (the
   same one the file gives when summarized whole) or a line in Orthanc's log,
   and the study route answers valid JSON for every study they belong to.
@@ -31,9 +31,9 @@ import requests
 
 from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer
 from ohif_plugin.summaries.dataset import SummaryError, summarize_dicom
-from tests import dicom_factory as factory
-from tests import malformed_corpus
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
+from tests.support import malformed_corpus
 
 
 def decode_4202(value: bytes) -> dict[str, Any] | None:

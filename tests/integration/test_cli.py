@@ -18,10 +18,10 @@ import pytest
 
 from harness.nginx import Nginx
 from harness.orthanc_server import REPOSITORY, OrthancServer
-from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
 from ohif_plugin.summaries.codec import decode_summary, encode_summary
-from tests import dicom_factory as factory
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
 
 TOOL = REPOSITORY / ".venv" / "bin" / "ohif-plugin"
 WAIT = 60.0  # seconds; only reached when something is wrong

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import threading
 import time
 from pathlib import Path
@@ -13,18 +10,9 @@ from typing import Any
 import pytest
 
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-
-
-def decode_4202(value: bytes) -> dict[str, Any]:
-    """As the SPEC's `base64 -d | gunzip -c` would, independently of the plugin."""
-    return dict(json.loads(gzip.decompress(base64.b64decode(value))))
-
-
-def encode_4202(summary: dict[str, Any]) -> bytes:
-    return base64.b64encode(gzip.compress(json.dumps(summary).encode()))
-
+from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import decode_4202, encode_4202
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from harness.orthanc_server import DEBIAN_ROOT, ORTHANC, REPOSITORY, free_port
-from tests import dicom_factory as factory
+from tests.support import dicom_factory as factory
 
 SYSTEM = DEBIAN_ROOT or Path("/")
 """The Debian whose service is set up: this machine, or the root Orthanc runs in."""

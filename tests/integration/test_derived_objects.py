@@ -10,10 +10,10 @@ import pydicom
 import pytest
 
 from harness.orthanc_server import OrthancServer
-from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
 from ohif_plugin.summaries.codec import decode_summary, encode_summary
-from tests import derived_factory as derived
-from tests import dicom_factory as factory
+from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
+from tests.support import derived_factory as derived
+from tests.support import dicom_factory as factory
 
 
 @pytest.fixture(scope="module")

@@ -7,31 +7,19 @@ summary that could not be written in time is written later.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import random
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from harness.orthanc_server import OrthancServer, new_session, post_instance
-from ohif_plugin.background.preload import CAPACITY_VARIABLE as PRELOAD_CAPACITY_VARIABLE
-from ohif_plugin.background.preload import DELAY_VARIABLE as PRELOAD_DELAY_VARIABLE
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
-
-
-def decode_4202(value: bytes) -> dict[str, Any]:
-    return dict(json.loads(gzip.decompress(base64.b64decode(value))))
-
-
-def encode_4202(summary: dict[str, Any]) -> bytes:
-    return base64.b64encode(gzip.compress(json.dumps(summary).encode()))
+from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import decode_4202, encode_4202, plugin_errors
 
 
 def upload_concurrently(server: OrthancServer, files: list[bytes], clients: int = 4) -> list[str]:
@@ -60,42 +48,27 @@ def instances_of_answer(answer: dict[str, Any]) -> list[str]:
     ]
 
 
-LOG_LINE = re.compile(r"[EWIT]\d{4} ")
-"""The start of a line of Orthanc's log; a line without it continues the message before (a traceback)."""
 
 
-def plugin_errors(server: OrthancServer) -> list[str]:
-    """The plugin's errors in Orthanc's log, each with its traceback, if it has one."""
-    errors: list[str] = []
-    in_error = False
-    for line in server.log_text().splitlines():
-        if LOG_LINE.match(line):
-            in_error = line.startswith("E") and "OHIF plugin" in line
-            if in_error:
-                errors.append(line)
-        elif in_error:
-            errors[-1] += "\n" + line
-    return errors
 
 
 # --- Orthanc killed while the preload queue is full ------------------------------------------------
 
 INSTANCES_PER_STUDY = 1000
+SLOW_PRELOAD_PLUGIN = Path(__file__).resolve().parents[1] / "support" / "slow_preload_plugin.py"
+"""Orthanc runs this script instead of the plugin's: a small preload queue, and a slow worker. (It is
+not imported here: it loads the plugin, which needs Orthanc's ``orthanc`` module.)"""
 PRELOAD_CAPACITY = 2000
-"""The queue of the killed server (OHIF_PLUGIN_TEST_PRELOAD_CAPACITY): the default holds 20,000, and
-uploading 21,000 instances takes minutes on each release the suite runs against."""
+"""The killed server's queue, as the slow plugin script sets it: filling the default one would take an
+upload of tens of thousands of instances."""
 STUDIES = PRELOAD_CAPACITY // INSTANCES_PER_STUDY + 1
 """One study more than the preload queue holds, so that it is full when Orthanc is killed."""
 
 
-def test_sigkill_with_a_full_preload_queue_loses_nothing(
-    make_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The worker is faster than ingestion here: slow it (1 s an instance) so that the queue fills
-    # however slowly the machine ingests (at 50 instances/s the 3,000 uploads last a minute, the worker takes 60).
-    monkeypatch.setenv(PRELOAD_DELAY_VARIABLE, "1")
-    monkeypatch.setenv(PRELOAD_CAPACITY_VARIABLE, str(PRELOAD_CAPACITY))
-    server = make_server("killed")
+def test_sigkill_with_a_full_preload_queue_loses_nothing(make_server: ServerFactory) -> None:
+    # The worker would otherwise keep up with ingestion: the slow plugin script makes it take a second
+    # an instance, so that the queue fills however fast the machine ingests.
+    server = make_server("killed", plugin_script=SLOW_PRELOAD_PLUGIN)
     specs = [factory.StudySpec(patient_name=f"Killed^{number}") for number in range(STUDIES)]
     files = [
         factory.to_bytes(dataset)
@@ -106,8 +79,7 @@ def test_sigkill_with_a_full_preload_queue_loses_nothing(
     assert "Preload queue full" in server.log_text(), server.log_tail()
     server.kill()  # SIGKILL: no shutdown, the queued work is lost with the process
 
-    monkeypatch.delenv(PRELOAD_DELAY_VARIABLE)
-    again = make_server("killed")
+    again = make_server("killed")  # the plugin itself, with its default queue and no delay
     stored = set(again.get("/instances").json())
     assert set(ids) <= stored, f"{len(set(ids) - stored)} instance(s) lost"
     sessions = [new_session() for _ in range(4)]
@@ -226,7 +198,8 @@ def put_with_revision(server: OrthancServer, instance_id: str, value: bytes) -> 
 def test_with_check_revisions_summaries_are_stored_and_replaced(
     make_server: ServerFactory, preload: bool, credentials: tuple[str, str] | None
 ) -> None:
-    """A first store needs no revision; a replacement does, and the plugin gives it (see own_http.py)."""
+    """A first store needs no revision; a replacement does, and the plugin gives it
+    (see ohif_plugin.orthanc_adapter.revisions)."""
     server = make_server(ohif={"Preload": preload}, configuration={"CheckRevisions": True}, credentials=credentials)
     spec = factory.StudySpec(patient_name="Revision^Checked")
     ids = server.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 6, size=8)])

@@ -10,62 +10,18 @@ the codings in reverse order.
 
 from __future__ import annotations
 
-import http.client
 import re
-import zlib
 from collections.abc import Callable, Iterator
 
 import orjson
 import pytest
 
 from harness.orthanc_server import OrthancServer
-from ohif_plugin.codings import decompress
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 from tests.integration.conftest import SharedIndex
-
-CHROMIUM_LOCAL = "gzip, deflate, br, zstd"
-"""What Chromium sends on localhost and HTTPS."""
-CHROMIUM_PLAIN_HTTP = "gzip, deflate, br"
-
-
-class Raw:
-    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def header(self, name: str) -> str | None:
-        values = self.all(name)
-        return values[0] if values else None
-
-    def all(self, name: str) -> list[str]:
-        return [value.strip() for key, value in self.headers if key.lower() == name.lower()]
-
-    @property
-    def codings(self) -> list[str]:
-        """Every content coding applied, in the order applied (the plugin's first, then Orthanc's)."""
-        return [coding.strip() for value in self.all("Content-Encoding") for coding in value.split(",")]
-
-    def decoded(self) -> bytes:
-        body = self.body
-        for coding in reversed(self.codings):
-            body = zlib.decompress(body) if coding == "deflate" else decompress(body, coding)
-        return body
-
-
-def raw_get(server: OrthancServer, path: str, headers: dict[str, str] | None = None) -> Raw:
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    try:
-        connection.putrequest("GET", path, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        connection.endheaders()
-        answer = connection.getresponse()
-        return Raw(answer.status, answer.getheaders(), answer.read())
-    finally:
-        connection.close()
+from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import CHROMIUM_LOCAL, CHROMIUM_PLAIN_HTTP, raw_get
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["orthanc-compression-on", "orthanc-compression-off"])

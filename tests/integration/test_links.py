@@ -12,8 +12,8 @@ import requests
 
 from harness.nginx import Nginx
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
 
 INDEX_MARKER = "window.PUBLIC_URL = publicPath"
 

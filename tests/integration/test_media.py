@@ -8,9 +8,9 @@ from urllib.parse import urljoin
 import pytest
 
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
-from tests import media_factory as media
-from tests.integration.test_core import decode_4202, encode_4202
+from tests.support import dicom_factory as factory
+from tests.support import media_factory as media
+from tests.support.orthanc_checks import decode_4202, encode_4202
 
 VIDEO_FRAMES, VIDEO_SIZE = 25, 64
 

@@ -22,8 +22,8 @@ import pydicom
 from harness.orthanc_server import OrthancServer
 from ohif_plugin.summaries.codec import decode_summary
 from ohif_plugin.summaries.dataset import summarize_dicom
-from tests import dicom_factory as factory
 from tests.integration.conftest import SharedIndex
+from tests.support import dicom_factory as factory
 
 SharedIndexFactory = Callable[..., SharedIndex]
 IMAGE_SIZE = 16

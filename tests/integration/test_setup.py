@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from harness.orthanc_server import REPOSITORY
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
 
 
 def example_configuration(folder: Path) -> dict[str, object]:

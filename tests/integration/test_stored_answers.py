@@ -20,11 +20,10 @@ from typing import Any
 import requests
 
 from harness.orthanc_server import OrthancServer
-from tests import dicom_factory as factory
 from tests.conftest import ServerFactory
 from tests.integration.conftest import SharedIndex
-from tests.integration.test_faults import plugin_errors
-from tests.integration.test_http_caching import CHROMIUM_LOCAL, raw_get
+from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import CHROMIUM_LOCAL, plugin_errors, raw_get
 
 ATTACHMENT = "/studies/{}/attachments/4202"
 

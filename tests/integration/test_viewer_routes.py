@@ -1,4 +1,4 @@
-"""Serving the viewer under /ohif/ (SPEC §1 and §5), over HTTP against real Orthanc servers.
+"""Serving the viewer under /ohif/ (mode routes, app-config.js, bundle files), over HTTP against real Orthanc servers.
 
 app-config.js is evaluated with node, as a browser would run it, so that its
 values are checked structurally rather than as text.
@@ -20,13 +20,12 @@ from typing import Any
 
 import pytest
 
-from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, REPOSITORY, OrthancServer
-from tests import dicom_factory as factory
+from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 from tests.conftest import ServerFactory
+from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import BUNDLE, INDEX_MARKER, hashed_bundle_file
 
-BUNDLE = REPOSITORY / "static" / "ohif-dist"
 MODE_ROUTES = ("viewer", "tmtv", "segmentation", "microscopy")
-INDEX_MARKER = "window.PUBLIC_URL = publicPath"
 SECURITY_HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -43,7 +42,8 @@ DICOM_JSON_SOURCE = {
 
 
 def dicom_web_source(root: str) -> dict[str, Any]:
-    """SPEC §5, written out field by field."""
+    """The DICOMweb data source OHIF needs to read from Orthanc's DICOMweb plugin, written out field by field
+    rather than taken from the plugin, so that a change to it shows here."""
     return {
         "friendlyName": "Orthanc DICOMweb",
         "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
@@ -121,10 +121,6 @@ def error_lines(server: OrthancServer) -> list[str]:
     return [line for line in server.log_text().splitlines() if line.startswith("E")]
 
 
-def hashed_bundle_file() -> str:
-    names = sorted(path.name for path in BUNDLE.glob("app.bundle.*.js"))
-    assert names and re.fullmatch(r"app\.bundle\.[0-9a-f]{16,}\.js", names[0]), names
-    return names[0]
 
 
 # --- index.html and the mode routes -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The "OHIF" configuration section (SPEC §1)."""
+"""The "OHIF" section of Orthanc's configuration, parsed and checked (ohif_plugin.configuration)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from ohif_plugin.configuration import ConfigurationError, DataSource, parse_settings, unknown_keys
+from ohif_plugin.configuration import (
+    KNOWN_KEYS,
+    ConfigurationError,
+    DataSource,
+    default_section,
+    parse_settings,
+    unknown_keys,
+)
 
 
 def _error(configuration: dict[str, Any]) -> str:
@@ -159,3 +166,25 @@ def test_unknown_keys_lists_typos_sorted() -> None:
 @pytest.mark.parametrize("configuration", [{}, {"OHIF": {}}, {"OHIF": []}, {"OHIF": "x"}])
 def test_no_unknown_keys(configuration: dict[str, Any]) -> None:
     assert unknown_keys(configuration) == []
+
+
+# --- backfill and the default section ---------------------------------------------------------
+
+
+def test_backfill_on_startup_is_off_by_default_and_only_with_dicom_json() -> None:
+    assert parse_settings({}).backfills is False
+    assert parse_settings({"OHIF": {"BackfillOnStartup": True}}).backfills is True
+    assert parse_settings({"OHIF": {"BackfillOnStartup": True, "DataSource": "dicom-web"}}).backfills is False
+
+
+@pytest.mark.parametrize("value", ["true", 1, None, [True]])
+def test_backfill_on_startup_must_be_a_boolean(value: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        parse_settings({"OHIF": {"BackfillOnStartup": value}})
+    assert '"OHIF"."BackfillOnStartup" must be true or false' in str(caught.value)
+
+
+def test_the_default_section_has_every_known_key_and_parses_to_the_defaults() -> None:
+    section = default_section()
+    assert tuple(section) == KNOWN_KEYS
+    assert parse_settings({"OHIF": section}) == parse_settings({})

@@ -1,0 +1,1 @@
+"""Factories, fakes and helpers shared by the tests."""

@@ -1,0 +1,100 @@
+"""Helpers for tests against a real Orthanc: metadata 4202 read independently of the plugin, raw HTTP
+answers with every Content-Encoding, the plugin's errors in Orthanc's log, the bundle's files."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import http.client
+import json
+import re
+import zlib
+from typing import Any
+
+from harness.orthanc_server import REPOSITORY, OrthancServer
+from ohif_plugin.codings import decompress
+
+LOG_LINE = re.compile(r"[EWIT]\d{4} ")
+"""The start of a line of Orthanc's log; a line without it continues the message before (a traceback)."""
+
+
+def plugin_errors(server: OrthancServer) -> list[str]:
+    """The plugin's errors in Orthanc's log, each with its traceback, if it has one."""
+    errors: list[str] = []
+    in_error = False
+    for line in server.log_text().splitlines():
+        if LOG_LINE.match(line):
+            in_error = line.startswith("E") and "OHIF plugin" in line
+            if in_error:
+                errors.append(line)
+        elif in_error:
+            errors[-1] += "\n" + line
+    return errors
+
+
+def decode_4202(value: bytes) -> dict[str, Any]:
+    """A stored summary decoded as `base64 -d | gunzip -c` would, independently of the plugin."""
+    return dict(json.loads(gzip.decompress(base64.b64decode(value))))
+
+
+def encode_4202(summary: dict[str, Any]) -> bytes:
+    return base64.b64encode(gzip.compress(json.dumps(summary).encode()))
+
+
+CHROMIUM_LOCAL = "gzip, deflate, br, zstd"
+"""What Chromium sends on localhost and HTTPS."""
+
+
+CHROMIUM_PLAIN_HTTP = "gzip, deflate, br"
+
+
+class Raw:
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        values = self.all(name)
+        return values[0] if values else None
+
+    def all(self, name: str) -> list[str]:
+        return [value.strip() for key, value in self.headers if key.lower() == name.lower()]
+
+    @property
+    def codings(self) -> list[str]:
+        """Every content coding applied, in the order applied (the plugin's first, then Orthanc's)."""
+        return [coding.strip() for value in self.all("Content-Encoding") for coding in value.split(",")]
+
+    def decoded(self) -> bytes:
+        body = self.body
+        for coding in reversed(self.codings):
+            body = zlib.decompress(body) if coding == "deflate" else decompress(body, coding)
+        return body
+
+
+def raw_get(server: OrthancServer, path: str, headers: dict[str, str] | None = None) -> Raw:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        answer = connection.getresponse()
+        return Raw(answer.status, answer.getheaders(), answer.read())
+    finally:
+        connection.close()
+
+
+BUNDLE = REPOSITORY / "static" / "ohif-dist"
+
+
+INDEX_MARKER = "window.PUBLIC_URL = publicPath"
+
+
+def hashed_bundle_file() -> str:
+    names = sorted(path.name for path in BUNDLE.glob("app.bundle.*.js"))
+    assert names and re.fullmatch(r"app\.bundle\.[0-9a-f]{16,}\.js", names[0]), names
+    return names[0]
+
+
