@@ -2,7 +2,7 @@
 
 Run from the repository root (this is not a pytest test)::
 
-    .venv/bin/python -m bench.bench_backfill [--backlog 4000] [--rounds 5] [--output docs/benchmarks.md]
+    .venv/bin/python -m bench.bench_backfill [--backlog 4000] [--rounds 5] [--results-dir bench/results]
 
 Two servers get the same data with Preload off: a backlog of studies without
 summaries, and one "viewer" study whose summaries are stored. Both are then
@@ -19,7 +19,6 @@ backfill / without".
 from __future__ import annotations
 
 import argparse
-import datetime
 import statistics
 import sys
 import tempfile
@@ -30,13 +29,12 @@ from typing import Any
 
 import requests
 
-from bench.bench_core import cpu_seconds, log, publish, timed_get, upload_all
+from bench import results as result_files
+from bench.bench_core import Environment, cpu_seconds, log, publish, timed_get, upload_all
 from harness.orthanc_server import OrthancServer
 from ohif_plugin import __version__ as PLUGIN_VERSION
 from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
 STUDY_SIZE = 100
 """Instances per backlog study."""
 BACKFILL_TIMEOUT = 1800.0
@@ -85,13 +83,12 @@ def describe(values: Sequence[float], digits: int) -> str:
 
 def report_section(args: argparse.Namespace, results: dict[str, Any]) -> list[str]:
     without, with_backfill = results["without"], results["with"]
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
         ("ohif-dicom-json of a stored study", "s", "latency", 3),
         ("Ingestion, 4 clients", "inst/s", "ingestion", 0),
     ]
     lines = [
-        f"## {now}: backfill impact, backlog of {args.backlog} instances, {results['rounds']} rounds",
+        f"## backfill impact, backlog of {args.backlog} instances, {results['rounds']} rounds",
         "",
         "`.venv/bin/python -m bench.bench_backfill` (see its docstring): two servers with the same data,",
         "one running `BackfillOnStartup` over the backlog, measured alternately in the same run.",
@@ -130,8 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=5, help="ohif-dicom-json requests per round (5)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (5)")
     parser.add_argument("--clients", type=int, default=4, help="parallel upload clients (4)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown file to append to")
-    parser.add_argument("--no-output", action="store_true", help="only print the results")
+    result_files.add_arguments(parser)
     args = parser.parse_args(argv)
 
     log("Generating files...")
@@ -156,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             servers["with"].config["OHIF"] = {"Preload": True, "BackfillOnStartup": True}
             for server in servers.values():
                 server.start()
+            environment = Environment()
+            environment.note_versions(servers["with"])
             cpu_start = {key: cpu_seconds(server) for key, server in servers.items()}
             counted = 0
             for number in range(args.rounds):
@@ -185,8 +183,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if counted == 0:
         log("The backfill ended before the first round did: use a larger --backlog")
         return 1
-    publish(report_section(args, results), args.output, args.no_output)
+    publish(report_section(args, results))
+    write_result(args, results, environment)
     return 0
+
+
+def write_result(args: argparse.Namespace, results: dict[str, Any], environment: Environment) -> None:
+    measures = {"latency": ("s", "ohif-dicom-json of a stored study"), "ingestion": ("inst/s", "ingestion")}
+    figures: result_files.Cases = {key: result_files.figures_of(results[key], measures) for key in PAIR}
+    figures["paired ratio"] = {
+        key: {"label": f"{label}, with backfill / without", "unit": "×",
+              "median": statistics.median(b / a for a, b in zip(results["without"][key], results["with"][key],
+                                                                strict=True)),
+              "min": None, "max": None, "n": len(results["without"][key])}
+        for key, (_, label) in measures.items()
+    }
+    backfill = results["backfill"]
+    figures["backfill"] = {
+        "checked": {"label": "instances checked", "unit": "", "median": backfill["InstancesChecked"], "min": None,
+                    "max": None, "n": 1},
+        "computed": {"label": "summaries computed", "unit": "", "median": backfill["SummariesComputed"],
+                     "min": None, "max": None, "n": 1},
+        "seconds": {"label": "backfill duration", "unit": "s", "median": backfill["Seconds"], "min": None,
+                    "max": None, "n": 1},
+        "cpu_without": {"label": "Orthanc CPU over the measurement, without backfill", "unit": "s",
+                        "median": results["cpu_without"], "min": None, "max": None, "n": 1},
+        "cpu_with": {"label": "Orthanc CPU over the measurement, with backfill", "unit": "s",
+                     "median": results["cpu_with"], "min": None, "max": None, "n": 1},
+    }
+    result_files.write(
+        args, bench="bench_backfill", title=f"backfill impact, backlog of {args.backlog} instances",
+        command=f".venv/bin/python -m bench.bench_backfill --backlog {args.backlog} --rounds {args.rounds}",
+        parameters={"backlog": args.backlog, "viewer_instances": args.viewer_instances, "upload": args.upload,
+                    "requests": args.requests, "rounds": args.rounds, "rounds_counted": results["rounds"],
+                    "clients": args.clients},
+        figures=figures, samples={key: results[key] for key in PAIR}, environment=environment.record(),
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run from the repository root (this is not a pytest test)::
 
-    .venv/bin/python -m bench.bench_core [--instances 2000] [--runs 5] [--output docs/benchmarks.md]
+    .venv/bin/python -m bench.bench_core [--instances 2000] [--runs 5] [--results-dir bench/results]
 
 Every run starts fresh servers, each with its own empty storage: plain
 Orthanc (no Python plugin), the plugin with Preload on (the default) and the
@@ -12,14 +12,14 @@ fetched with every summary stored (Preload on) and with none (Preload off, the
 first request computes and stores them all), next to Orthanc's own
 ``/studies/{id}/instances?expand``. Every figure is the median of the runs,
 with min and max. ``--profile`` also samples the embedded interpreter with
-py-spy during the two ohif-dicom-json cases.
+py-spy during the two ohif-dicom-json cases. The run is written as a result
+file (:mod:`bench.results`) and printed as Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import hashlib
 import json
 import os
@@ -44,17 +44,17 @@ from typing import Any
 import orjson
 import requests
 
+from bench import results
 from harness.orthanc_server import PYTHON_PLUGIN, RELEASE, OrthancServer, embedded_python, post_instance
 from ohif_plugin import __version__ as PLUGIN_VERSION
 from ohif_plugin.codings import decompress
-from ohif_plugin.summaries.fast_header import fast_summary
 from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 from ohif_plugin.study_json.assembly import InstanceSummary, assemble_study
 from ohif_plugin.summaries.codec import decode_summary, encode_summary
 from ohif_plugin.summaries.dataset import summarize_dicom
+from ohif_plugin.summaries.fast_header import fast_summary
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPOSITORY / "docs" / "benchmarks.md"
 SUMMARY_TIMEOUT = 600.0
 """Seconds to wait for the preload worker to store every summary."""
 CHROMIUM_HEADERS = {"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -139,22 +139,22 @@ PYTHON_FIGURES = (
     Figure("py.orjson_all", "orjson.dumps of the whole answer", "s", 3),
 )
 
-INGESTION_REFERENCE = {
-    "ingest.plain": 535.0,
-    "ingest.preload": 454.0,
-    "ingest.preload_ratio": 0.85,
-    "ingest.no_preload": 547.0,
-    "ingest.no_preload_ratio": 547.0 / 535.0,
-}
-JSON_REFERENCE = {
-    2000: {"json.with_summaries": 0.370, "json.none": 1.36, "json.size": 2.19},
-    500: {"json.with_summaries": 0.120, "json.none": 0.430},
-}
+CPP_REFERENCE = REPOSITORY / "bench" / "results" / "cpp_plugin-bookworm-reference.json"
+"""The C++ plugin's recorded figures (2 cores, SQLite, synthetic 64×64 CT, 4 clients, medians)."""
+
+
+def cpp_reference() -> dict[str, dict[str, float]]:
+    """The C++ plugin's medians per case (a study size, or "ingestion"), keyed as bench_core's samples."""
+    if not CPP_REFERENCE.exists():
+        return {}
+    cases = json.loads(CPP_REFERENCE.read_text())["figures"]
+    return {case: {key: found["median"] for key, found in measures.items()} for case, measures in cases.items()}
 
 
 def reference_for(instances: int) -> dict[str, float]:
-    """The C++ plugin's figures (2 cores, SQLite, synthetic 64×64 CT, 4 clients, medians)."""
-    return {**INGESTION_REFERENCE, **JSON_REFERENCE.get(instances, {})}
+    """The C++ plugin's figures to set next to a run of this study size."""
+    reference = cpp_reference()
+    return {**reference.get("ingestion", {}), **reference.get(str(instances), {})}
 
 
 Samples = dict[str, list[float]]
@@ -331,11 +331,20 @@ class Environment:
     python_plugin_version: str = "?"
     metadata_answer: bytes = b""
     """One GET /instances/{id}/metadata?expand answer, for the pure-Python costs."""
+    dicomweb_version: str | None = None
+    """The DICOMweb plugin's version, where the server measured loads it."""
 
     def note_versions(self, server: OrthancServer) -> None:
-        """The Orthanc and orthanc-python versions that the report names, from the server measured."""
+        """The Orthanc, orthanc-python and DICOMweb versions that the result names, from the server measured."""
         self.orthanc_version = server.get("/system").json()["Version"]
         self.python_plugin_version = server.get("/plugins/python").json()["Version"]
+        dicomweb = server.get("/plugins/dicom-web")
+        if dicomweb.ok:
+            self.dicomweb_version = dicomweb.json()["Version"]
+
+    def record(self) -> dict[str, Any]:
+        """The environment part of a result file."""
+        return results.environment_record(self.orthanc_version, self.python_plugin_version, self.dicomweb_version)
 
 
 def measure_preload(
@@ -598,14 +607,10 @@ def log(message: str) -> None:
 
 
 def machine_description(environment: Environment) -> list[str]:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")
-    meminfo = Path("/proc/meminfo").read_text()
-    ram_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0)
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    host = results.machine()
+    load = ", ".join(f"{value:.2f}" for value in host["load_average_end"])
     return [
-        f"nproc {len(os.sched_getaffinity(0))}, CPU {model}, RAM {ram_kb / 1024 / 1024:.1f} GiB",
+        f"nproc {host['cpu_count']}, CPU {host['cpu_model']}, RAM {host['ram_gib']:.1f} GiB",
         f"Debian {RELEASE}'s Orthanc {environment.orthanc_version} (SQLite), "
         f"orthanc-python {environment.python_plugin_version} (embedded Python {embedded_python(PYTHON_PLUGIN)}), "
         f"OHIF plugin {PLUGIN_VERSION}; clients on Python {platform.python_version()}",
@@ -614,10 +619,9 @@ def machine_description(environment: Environment) -> list[str]:
 
 
 def report_header(title: str, environment: Environment, command: str | None = None) -> list[str]:
-    """The lines every report section starts with: when and what, how to run it again, on which machine."""
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    """The lines a printed report starts with: what, how to run it again, on which machine."""
     run_again = [f"`{command}`", ""] if command else []
-    return [f"## {now}: {title}", "", *run_again, *(f"- {line}" for line in machine_description(environment)), ""]
+    return [f"## {title}", "", *run_again, *(f"- {line}" for line in machine_description(environment)), ""]
 
 
 def format_number(value: float, digits: int) -> str:
@@ -666,50 +670,6 @@ def profile_lines(profile: Profile) -> list[str]:
     return lines
 
 
-INTRO = """# Benchmarks
-
-Measured on demand (not by CI), from the repository root. One command each:
-
-| what | command |
-| --- | --- |
-| ingestion, ohif-dicom-json | `.venv/bin/python -m bench.bench_core --instances 2000 --runs 5` |
-| study-size curve | `.venv/bin/python -m bench.bench_curve --sizes 500,2000,10000 --runs 5` |
-| first viewer load | `.venv/bin/python -m bench.bench_viewer_load --runs 5` |
-| memory | `.venv/bin/python -m bench.bench_memory` |
-| ingestion only, paired rounds | `.venv/bin/python -m bench.bench_ingest --sizes 2000,10000 --rounds 9` |
-| ohif-dicom-json vs DICOMweb's metadata cache, full open | `.venv/bin/python -m bench.bench_dicomweb --runs 5` |
-
-`bench_core`, `bench_curve`, `bench_memory`, `bench_ingest` and `bench_dicomweb` append their results here
-(`--no-output` only prints them); `bench_viewer_load` prints a table to
-paste. `bench_core --profile` also samples Orthanc's embedded interpreter
-with py-spy (`.venv/bin/pip install py-spy` first). `--help` lists the rest.
-
-Each `bench_core` run starts fresh Orthanc servers with their own empty
-storage (SQLite): plain Orthanc without the Python plugin, the plugin with
-`Preload` on (the default) and the plugin with `Preload` off. Four HTTP
-clients upload the same pre-generated synthetic CT series (64×64, about 9 KB
-a file) to each. On the Preload server the script also waits until every
-instance has its metadata 4202, and fetches `ohif-dicom-json` with every
-summary stored, next to Orthanc's own `/studies/{id}/instances?expand`; on
-the Preload-off server the first `ohif-dicom-json` computes and stores every
-summary. Requests for `ohif-dicom-json` send Chromium's `Accept-Encoding`
-(`gzip, deflate, br, zstd`); times run until the last byte is received
-(decoding is done after). Every 200 answer is built anew (answers are not
-kept in memory); a different `token=` gives a different answer and ETag.
-Figures are medians of the runs, with min and max. Servers run with
-`--verbose` (as `harness/orthanc_server.py` starts them) and Orthanc's default
-HTTP compression (on). "Orthanc CPU time" is the user + system time of the
-Orthanc process, less sensitive than wall time to other load on the machine.
-The "One request from outside" rows are sequential requests on one
-connection; the pure-Python rows are the plugin's own code run in the
-benchmark's interpreter (same Python version as the embedded one).
-
-The C++ reference figures were measured on the same kind of machine (2 cores,
-SQLite, synthetic 64×64 CT, 4 clients, medians). New results are appended
-below, newest last.
-"""
-
-
 def report_section(
     args: argparse.Namespace, samples: Samples, environment: Environment, profiles: Sequence[Profile]
 ) -> list[str]:
@@ -736,12 +696,6 @@ def report_section(
     return lines
 
 
-def append_report(output: Path, section: str) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    previous = output.read_text() if output.exists() else INTRO
-    output.write_text(previous.rstrip("\n") + "\n\n" + section)
-
-
 # --- Main ------------------------------------------------------------------------
 
 
@@ -754,12 +708,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--instances", type=int, default=2000, help="instances in the study (2000)")
     parser.add_argument("--runs", type=int, default=5, help="runs; each figure is their median (5)")
     parser.add_argument("--clients", type=int, default=4, help="parallel upload clients (4)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="Markdown file to append the results to (docs/benchmarks.md)")
-    parser.add_argument("--no-output", action="store_true", help="print the results only")
     parser.add_argument("--profile", action="store_true",
                         help="also sample the embedded interpreter with py-spy during ohif-dicom-json")
     parser.add_argument("--workdir", type=Path, default=None, help="where servers keep their storage")
+    results.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -790,13 +742,25 @@ def measure(
     return samples, environment, profiles
 
 
-def publish(lines: Sequence[str], output: Path, no_output: bool) -> None:
-    """Print a report section (its lines) and, unless told not to, append it to the benchmarks file."""
-    section = "\n".join(lines) + "\n"
-    print(section)
-    if not no_output:
-        append_report(output, section)
-        log(f"Appended to {output}")
+def publish(lines: Sequence[str]) -> None:
+    """Print a report (its Markdown lines) for the person running the bench; the record is the result file."""
+    print("\n".join(lines) + "\n", flush=True)
+
+
+CORE_UNITS = {figure.key: (figure.unit, figure.label.strip()) for figure in (*SERVER_FIGURES, *PYTHON_FIGURES)}
+
+
+def write_result(args: argparse.Namespace, samples: Samples, environment: Environment) -> None:
+    command = (f".venv/bin/python -m bench.bench_core --instances {args.instances} --runs {args.runs} "
+               f"--clients {args.clients}")
+    results.write(
+        args, bench="bench_core", title=f"ingestion and ohif-dicom-json, {args.instances} instances",
+        command=command, parameters={"instances": args.instances, "runs": args.runs, "clients": args.clients,
+                                     "storage": str(args.workdir or tempfile.gettempdir())},
+        figures={str(args.instances): results.figures_of(samples, CORE_UNITS)},
+        samples={str(args.instances): {key: samples[key] for key in CORE_UNITS if key in samples}},
+        environment=environment.record(),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -806,7 +770,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("--profile needs py-spy: .venv/bin/pip install py-spy")
         return 2
     samples, environment, profiles = measure(args.instances, args.runs, args.clients, args.workdir, py_spy)
-    publish(report_section(args, samples, environment, profiles), args.output, args.no_output)
+    publish(report_section(args, samples, environment, profiles))
+    write_result(args, samples, environment)
     return 0
 
 

@@ -2,12 +2,13 @@
 
 Run from the repository root (not a pytest test)::
 
-    .venv/bin/python -m bench.bench_curve [--sizes 500,2000,10000] [--runs 5] [--output docs/benchmarks.md]
+    .venv/bin/python -m bench.bench_curve [--sizes 500,2000,10000] [--runs 5] [--results-dir bench/results]
 
 Each size is measured as :mod:`bench.bench_core` does (fresh servers per run,
-plain Orthanc side by side), and the results are appended to the output as
-one table and an ASCII chart of the time per instance, which stays flat when
-the ratios hold as the study grows.
+plain Orthanc side by side). The run is written as one result file
+(:mod:`bench.results`, one case per size) and printed as a table and an ASCII
+chart of the time per instance, which stays flat when the ratios hold as the
+study grows.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ import argparse
 import statistics
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from bench.bench_core import DEFAULT_OUTPUT, Samples, log, measure, publish, report_header
-
-JSON_REFERENCE = {500: (0.120, 0.430), 2000: (0.370, 1.36)}
-"""The C++ plugin's ohif-dicom-json, with every summary and with none (s)."""
+from bench import results as result_files
+from bench.bench_core import CORE_UNITS, Samples, cpp_reference, log, measure, publish, report_header
 
 COLUMNS = (
     ("ingest.plain", "plain ingestion (inst/s)", "{:,.0f}"),
@@ -51,10 +49,12 @@ def table(results: dict[int, Samples]) -> list[str]:
         "| instances | " + " | ".join(label for _, label, _ in COLUMNS) + " | C++ summaries / none (s) |",
         "| ---: | " + " | ".join("---:" for _ in COLUMNS) + " | ---: |",
     ]
+    references = cpp_reference()
     for size, samples in results.items():
-        reference = JSON_REFERENCE.get(size)
+        reference = references.get(str(size), {})
         cells = [form.format(median(samples, key)) for key, _, form in COLUMNS]
-        cells.append(f"{reference[0]:.3f} / {reference[1]:.2f}" if reference else "")
+        cells.append(f"{reference['json.with_summaries']:.3f} / {reference['json.none']:.2f}"
+                     if "json.with_summaries" in reference and "json.none" in reference else "")
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     return lines
 
@@ -81,8 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="500,2000,10000", help="study sizes, comma-separated")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true")
+    result_files.add_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     results: dict[int, Samples] = {}
@@ -103,7 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         *chart(results),
         "",
     ]
-    publish(lines, args.output, args.no_output)
+    publish(lines)
+    measures = {key: CORE_UNITS[key] for key in CORE_UNITS if not key.startswith("py.")}
+    result_files.write(
+        args, bench="bench_curve", title=f"study-size curve, {args.runs} runs per size",
+        command=f".venv/bin/python -m bench.bench_curve --sizes {args.sizes} --runs {args.runs}",
+        parameters={"sizes": sizes, "runs": args.runs, "clients": args.clients},
+        figures={str(size): result_files.figures_of(samples, measures) for size, samples in results.items()},
+        samples={str(size): {key: samples[key] for key in measures if key in samples}
+                 for size, samples in results.items()},
+        environment=environment.record(),
+    )
     return 0
 
 

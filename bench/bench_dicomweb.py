@@ -3,7 +3,7 @@
 Run from the repository root (not a pytest test), once per Debian release::
 
     [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
-        .venv/bin/python -m bench.bench_dicomweb [--runs 5] [--viewer-runs 3] [--output docs/benchmarks.md]
+        .venv/bin/python -m bench.bench_dicomweb [--runs 5] [--viewer-runs 3] [--results-dir bench/results]
 
 One Orthanc with the plugin (Preload on, the default) and DICOMweb, SQLite,
 receives each study (64x64 CT: 2,000 instances in one series, 10,000 in one
@@ -43,8 +43,8 @@ from pathlib import Path
 
 import requests
 
+from bench import results as result_files
 from bench.bench_core import (
-    DEFAULT_OUTPUT,
     Environment,
     log,
     publish,
@@ -284,8 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--viewer-runs", type=int, default=3, help="full opens in Chromium per data source "
                         "(3; 0 skips them)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true", help="print the results only")
+    result_files.add_arguments(parser)
     args = parser.parse_args(argv)
     environment = Environment()
     with tempfile.TemporaryDirectory(prefix="ohif-bench-dicomweb-") as folder:
@@ -298,8 +297,53 @@ def main(argv: Sequence[str] | None = None) -> int:
             for source in ("dicom-json", "dicom-web"):
                 log(f"viewer with {source}")
                 viewer[source] = viewer_open(Path(folder) / f"viewer-{source}", source, files, args.viewer_runs)
-    publish(report(results, viewer, args.runs, environment), args.output, args.no_output)
+    publish(report(results, viewer, args.runs, environment))
+    write_result(args, results, viewer, environment)
     return 0
+
+
+SHAPE_MEASURES = {
+    "json": ("ms", "ohif-dicom-json, stored answer"),
+    "dicomweb": ("ms", "DICOMweb, OHIF's requests"),
+    "check": ("ms", "background check after"),
+    "listing": ("ms", "listing the ETag is checked against"),
+    "read": ("ms", "attachment 4202 read"),
+    "first": ("ms", "first display"),
+}
+VIEWER_MEASURES = {"first": ("s", "first image drawn"), "all": ("s", "every image received")}
+
+
+def write_result(args: argparse.Namespace, results: list[dict[str, object]],
+                 viewer: dict[str, list[dict[str, float]]], environment: Environment) -> None:
+    figures: result_files.Cases = {}
+    samples: dict[str, dict[str, list[float]]] = {}
+    cached = {}
+    for result in results:
+        shape = result["shape"]
+        assert isinstance(shape, Shape)
+        case = f"{shape.instances}x{shape.series}"
+        cached[case] = bool(result["cached"])
+        samples[case] = {}
+        for key in SHAPE_MEASURES:
+            found = result[key]
+            values = [found] if isinstance(found, float) else found
+            assert isinstance(values, list)
+            samples[case][key] = [value * 1000 for value in values]
+        figures[case] = result_files.figures_of(samples[case], SHAPE_MEASURES)
+        json_median, dicomweb_median = figures[case]["json"]["median"], figures[case]["dicomweb"]["median"]
+        figures[case]["ratio"] = {"label": "ohif-dicom-json / DICOMweb", "unit": "×",
+                                  "median": json_median / dicomweb_median, "min": None, "max": None, "n": None}
+    for source, opens in viewer.items():
+        case = f"viewer {source}"
+        samples[case] = {key: [found[key] for found in opens] for key in VIEWER_MEASURES}
+        figures[case] = result_files.figures_of(samples[case], VIEWER_MEASURES)
+    result_files.write(
+        args, bench="bench_dicomweb", title="ohif-dicom-json vs DICOMweb's metadata cache; the full open",
+        command=f".venv/bin/python -m bench.bench_dicomweb --runs {args.runs} --viewer-runs {args.viewer_runs}",
+        parameters={"runs": args.runs, "viewer_runs": args.viewer_runs, "viewer_instances": SHAPES[0].instances,
+                    "accept_encoding": HEADERS.get("Accept-Encoding"), "dicomweb_cached": cached},
+        figures=figures, samples=samples, environment=environment.record(),
+    )
 
 
 if __name__ == "__main__":

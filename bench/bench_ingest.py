@@ -3,10 +3,10 @@
 Run from the repository root (not a pytest test), once per Debian release::
 
     [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
-        .venv/bin/python -m bench.bench_ingest [--sizes 2000,10000] [--rounds 9] [--output docs/benchmarks.md]
+        .venv/bin/python -m bench.bench_ingest [--sizes 2000,10000] [--rounds 9] [--results-dir bench/results]
 
-Upload rates swing by a third from one server to the next on these machines
-(disk write-back, the other core), far more than the plugin's cost. So each
+Upload rates swing from one server to the next (disk write-back, the other
+core), often more than the plugin's cost. So each
 round starts a fresh plain Orthanc, a fresh Orthanc with the plugin (Preload
 on, the default) and a second fresh plain Orthanc, one after the other, and
 the ratios to the first plain one are taken within the round; the order
@@ -37,8 +37,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bench import results as result_files
 from bench.bench_core import (
-    DEFAULT_OUTPUT,
     PLAIN,
     PRELOAD,
     Environment,
@@ -53,6 +53,21 @@ from bench.bench_core import (
 )
 
 Samples = dict[str, list[float]]
+
+MEASURES = {
+    "rate.plain": ("inst/s", "plain Orthanc"),
+    "rate.preload": ("inst/s", "Preload on"),
+    "rate.control": ("inst/s", "plain Orthanc again (control)"),
+    "rate.summaries": ("inst/s", "Preload on, until every summary stored"),
+    "ratio.upload": ("×", "Preload on / plain"),
+    "ratio.control": ("×", "plain again / plain"),
+    "ratio.cpu": ("×", "Orthanc CPU per instance, Preload on / plain"),
+    "ratio.summaries": ("×", "until every summary stored / plain"),
+    "cpu.plain": ("ms", "Orthanc CPU per instance, plain"),
+    "cpu.preload": ("ms", "Orthanc CPU per instance, Preload on"),
+    "cpu.control": ("ms", "Orthanc CPU per instance, plain again"),
+    "during": ("", "summaries written during the upload"),
+}
 
 CONTROL = replace(PLAIN, key="control", label="plain Orthanc again")
 """The same plain Orthanc a second time in each round: what the rounds' noise alone makes of a ratio."""
@@ -110,10 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="2000,10000", help="instances per study, comma-separated")
     parser.add_argument("--rounds", type=int, default=9, help="paired rounds per size (9)")
     parser.add_argument("--clients", type=int, default=4, help="parallel upload clients (4)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true", help="print the results only")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the servers keep their storage, e.g. /dev/shm (default: the system's temp folder)")
+    result_files.add_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     environment = Environment()
@@ -127,7 +141,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 one_round(round_number, files, args.clients, Path(folder), samples, environment)
             results[size] = samples
     storage = f"storage in {args.workdir}" if args.workdir else f"storage in {tempfile.gettempdir()}"
-    publish(report(results, args.rounds, args.clients, storage, environment), args.output, args.no_output)
+    publish(report(results, args.rounds, args.clients, storage, environment))
+    command = f".venv/bin/python -m bench.bench_ingest --sizes {args.sizes} --rounds {args.rounds}"
+    if args.workdir:
+        command += f" --workdir {args.workdir}"
+    result_files.write(
+        args, bench="bench_ingest", title=f"ingestion, Preload on vs plain Orthanc, {args.rounds} paired rounds",
+        command=command,
+        parameters={"sizes": sizes, "rounds": args.rounds, "clients": args.clients, "storage": storage},
+        figures={str(size): result_files.figures_of(samples, MEASURES) for size, samples in results.items()},
+        samples={str(size): {key: samples[key] for key in MEASURES if key in samples}
+                 for size, samples in results.items()},
+        environment=environment.record(),
+    )
     return 0
 
 

@@ -2,10 +2,9 @@
 
 Run from the repository root (not a pytest test)::
 
-    .venv/bin/python -m bench.bench_memory [--requests 10000] [--output docs/benchmarks.md]
+    .venv/bin/python -m bench.bench_memory [--requests 10000] [--results-dir bench/results]
 
-orthanc-python 4.0 leaks a little memory on every Python REST callback
-(fixed in 4.1). This starts one Orthanc with the plugin and one without,
+This starts one Orthanc with the plugin and one without,
 sends each series of requests one after the other on one connection, and
 reads the process's resident memory (VmRSS) before, during and after.
 """
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import requests
 
-from bench.bench_core import DEFAULT_OUTPUT, Environment, log, publish, report_header
+from bench import results as result_files
+from bench.bench_core import Environment, log, publish, report_header
 from harness.orthanc_server import OrthancServer
 from ohif_plugin.configuration import DEFAULT_BUNDLE_FOLDER
 from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
@@ -50,7 +50,7 @@ Series = tuple[str, Callable[[requests.Session], requests.Response]]
 
 
 def run_series(server: OrthancServer, name: str, send: Callable[[requests.Session], requests.Response],
-               count: int) -> list[str]:
+               count: int, readings_of: dict[str, list[float]]) -> list[str]:
     with requests.Session() as session:
         for _ in range(200):  # warm up: caches filled, connection open
             send(session).close()
@@ -62,6 +62,7 @@ def run_series(server: OrthancServer, name: str, send: Callable[[requests.Sessio
             answer.close()
             if done % (count // CHECKPOINTS) == 0:
                 readings.append(resident_megabytes(server))
+    readings_of[name] = readings
     growth = readings[-1] - readings[0]
     log(f"  {name}: {readings[0]:.1f} -> {readings[-1]:.1f} MB")
     steps = " → ".join(f"{value:.1f}" for value in readings)
@@ -72,10 +73,10 @@ def run_series(server: OrthancServer, name: str, send: Callable[[requests.Sessio
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_memory", description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=10_000, help="requests per series (10000)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true")
+    result_files.add_arguments(parser)
     args = parser.parse_args(argv)
     rows: list[str] = []
+    readings: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="ohif-memory-") as folder:
         plain = OrthancServer(Path(folder) / "plain", plugins=(), with_plugin_script=False).start()
         plugin = OrthancServer(Path(folder) / "plugin").start()
@@ -102,10 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  timeout=60)),
             ]
             index_etag = requests.get(f"{plugin.url}/ohif/viewer", timeout=60).headers["ETag"]
-            environment = Environment(plugin.get("/system").json()["Version"],
-                                      plugin.get("/plugins/python").json()["Version"])
+            environment = Environment()
+            environment.note_versions(plugin)
             for server, name, send in series:
-                rows += run_series(server, name, send, args.requests)
+                rows += run_series(server, name, send, args.requests, readings)
         finally:
             plain.stop()
             plugin.stop()
@@ -121,7 +122,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         *rows,
         "",
     ]
-    publish(lines, args.output, args.no_output)
+    publish(lines)
+    figures: result_files.Cases = {}
+    for name, found in readings.items():
+        growth = found[-1] - found[0]
+        figures[name] = {
+            "rss_before": {"label": "RSS before", "unit": "MB", "median": found[0], "min": None, "max": None,
+                           "n": 1},
+            "rss_after": {"label": "RSS after", "unit": "MB", "median": found[-1], "min": None, "max": None,
+                          "n": 1},
+            "growth": {"label": "growth", "unit": "MB", "median": growth, "min": None, "max": None, "n": 1},
+            "growth_per_request": {"label": "growth per request", "unit": "KB",
+                                   "median": growth * 1024 / args.requests, "min": None, "max": None, "n": 1},
+        }
+    result_files.write(
+        args, bench="bench_memory", title=f"Orthanc's resident memory over {args.requests:,} requests per series",
+        command=command, parameters={"requests": args.requests, "study_instances": STUDY_INSTANCES,
+                                     "checkpoints": CHECKPOINTS},
+        figures=figures, samples={name: {"rss_mb": found} for name, found in readings.items()},
+        environment=environment.record(),
+    )
     return 0
 
 

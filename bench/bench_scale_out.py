@@ -2,7 +2,7 @@
 
 Run from the repository root (this is not a pytest test)::
 
-    .venv/bin/python -m bench.bench_scale_out [--instances 2000] [--requests 5] [--output docs/benchmarks.md]
+    .venv/bin/python -m bench.bench_scale_out [--instances 2000] [--requests 5] [--results-dir bench/results]
 
 SQLite: one server with the plugin (Preload on) receives the study, and once
 every summary is stored answers ``ohif-dicom-json``. PostgreSQL: servers A and
@@ -15,7 +15,6 @@ median, min and max of ``--requests`` requests, one after the other.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import statistics
 import sys
@@ -28,8 +27,9 @@ from pathlib import Path
 import orjson
 import requests
 
+from bench import results as result_files
 from bench.bench_core import (
-    DEFAULT_OUTPUT,
+    Environment,
     cpu_seconds,
     generate_files,
     log,
@@ -120,7 +120,8 @@ def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[str]) -> list[Timing]:
+def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[str],
+            environment: Environment) -> list[Timing]:
     timings = []
     notes.append(f"load average at the start: {load_average()}")
     single = OrthancServer(workdir / "sqlite")
@@ -138,6 +139,7 @@ def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[
         b = OrthancServer(workdir / "b", **options)
         with started(a, b):
             notes.append(versions(a, postgres))
+            environment.note_versions(a)
             log("PostgreSQL: uploading through A")
             upload = upload_all(a.url, files, CLIENTS)
             wait_for_summaries(b.url, upload.instance_ids)
@@ -152,9 +154,8 @@ def measure(files: list[bytes], requests_count: int, workdir: Path, notes: list[
 
 
 def report(timings: list[Timing], instances: int, requests_count: int, notes: list[str]) -> list[str]:
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"## {now}: scale-out, study JSON on a second server ({instances} instances, "
+        f"## scale-out, study JSON on a second server ({instances} instances, "
         f"median of {requests_count} requests)",
         "",
         "`.venv/bin/python -m bench.bench_scale_out`: the same synthetic CT study (64×64), uploaded by "
@@ -184,14 +185,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_scale_out", description=__doc__.split("\n")[0])
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=5)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true", help="only print the results")
+    result_files.add_arguments(parser)
     arguments = parser.parse_args(argv)
     files = generate_files(arguments.instances)
     with tempfile.TemporaryDirectory(prefix="bench-scale-out-") as workdir:
         notes: list[str] = []
-        timings = measure(files, arguments.requests, Path(workdir), notes)
-    publish(report(timings, arguments.instances, arguments.requests, notes), arguments.output, arguments.no_output)
+        environment = Environment()
+        timings = measure(files, arguments.requests, Path(workdir), notes, environment)
+    publish(report(timings, arguments.instances, arguments.requests, notes))
+    measures = {"seconds": ("s", "GET /studies/{id}/ohif-dicom-json"), "cpu": ("s", "Orthanc CPU"),
+                "database_cpu": ("s", "PostgreSQL CPU")}
+    figures: result_files.Cases = {}
+    samples: dict[str, dict[str, list[float]]] = {}
+    for timing in timings:
+        samples[timing.label] = {"seconds": timing.seconds, "cpu": timing.cpu, "database_cpu": timing.database_cpu}
+        figures[timing.label] = {
+            **result_files.figures_of(samples[timing.label], measures),
+            "metadata_ms": {"label": "GET metadata?expand from outside", "unit": "ms", "median": timing.metadata_ms,
+                            "min": None, "max": None, "n": None},
+        }
+    result_files.write(
+        arguments, bench="bench_scale_out", title="scale-out: the study JSON on a second server (PostgreSQL)",
+        command=(f".venv/bin/python -m bench.bench_scale_out --instances {arguments.instances} "
+                 f"--requests {arguments.requests}"),
+        parameters={"instances": arguments.instances, "requests": arguments.requests, "clients": CLIENTS},
+        figures=figures, samples=samples, notes=notes,
+        environment=environment.record(),
+    )
     return 0
 
 

@@ -1,6 +1,6 @@
 """First viewer load, as a user gets it: requests, bytes on the wire, time to first image.
 
-Run on demand: ``.venv/bin/python -m bench.bench_viewer_load [--runs 5]``.
+Run on demand: ``.venv/bin/python -m bench.bench_viewer_load [--runs 5] [--results-dir bench/results]``.
 A fresh browser context (empty cache) opens the study from Orthanc Explorer's
 button each run, with Orthanc's HttpCompressionEnabled both true and false.
 Bytes are the transfer sizes of the Resource Timing API (encoded bodies and headers),
@@ -9,6 +9,7 @@ process's user + system time from opening Orthanc Explorer to the network
 going idle in the viewer. Each load is printed as it ends (on stderr), then the
 medians as a Markdown table: OHIF loads a varying number of its lazy chunks
 before the network goes idle, so the study answer's own bytes are given apart.
+Every load is kept in the run's result file (:mod:`bench.results`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.bench_core import cpu_seconds
+from bench import results as result_files
+from bench.bench_core import Environment, cpu_seconds
 from harness.chromium import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -34,8 +36,8 @@ from harness.chromium import (
     wait_until_drawn,
 )
 from harness.orthanc_server import OrthancServer
-from ohif_plugin.demo import samples as factory
 from ohif_plugin.codings import is_variant_file
+from ohif_plugin.demo import samples as factory
 
 
 def one_load(browser: Browser, server: OrthancServer, study_id: str) -> dict[str, float]:
@@ -87,10 +89,26 @@ def resource_entries(page: Page) -> list[dict[str, Any]]:
     return entries
 
 
-def main() -> None:
+LOAD_MEASURES = {
+    "seconds": ("s", "click to first image"),
+    "cpu": ("s", "Orthanc CPU per load"),
+    "requests": ("", "requests"),
+    "scripts": ("", "of them, OHIF's scripts"),
+    "bytes": ("B", "bytes on the wire"),
+    "decoded": ("B", "same, decoded"),
+    "study_bytes": ("B", "study answer on the wire"),
+    "again": ("", "next load: requests reaching Orthanc"),
+    "again_python": ("", "next load: of them, Python"),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    arguments = parser.parse_args()
+    result_files.add_arguments(parser)
+    arguments = parser.parse_args(argv)
+    environment = Environment()
+    all_loads: dict[str, list[dict[str, float]]] = {}
     bundle = Path("static/ohif-dist")
     raw_bundle = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file() and not is_variant_file(path))
     print(f"raw bundle on disk: {raw_bundle / 1e6:.1f} MB ({arguments.runs} runs, medians)")
@@ -104,6 +122,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 server = OrthancServer(Path(folder), configuration={"HttpCompressionEnabled": compression})
                 server.start()
+                environment.note_versions(server)
                 spec = factory.StudySpec(patient_name="Bench^Viewer")
                 study_id = upload_study(server, list(factory.study_files(spec, {"Axial": 24}, size=256)))
                 loads = []
@@ -115,6 +134,7 @@ def main() -> None:
                           f"{load['bytes'] / 1e6:.2f} MB, study answer {load['study_bytes'] / 1e3:.1f} kB",
                           file=sys.stderr, flush=True)
                 server.stop()
+            all_loads[f"HttpCompressionEnabled {str(compression).lower()}"] = loads
             def median(key: str, loads: list[dict[str, float]] = loads) -> float:
                 return statistics.median(load[key] for load in loads)
 
@@ -126,6 +146,15 @@ def main() -> None:
                 flush=True,
             )
         browser.close()
+    samples = {case: {key: [float(load[key]) for load in loads] for key in LOAD_MEASURES}
+               for case, loads in all_loads.items()}
+    result_files.write(
+        arguments, bench="bench_viewer_load", title="first viewer load (24 instances, 256×256)",
+        command=f".venv/bin/python -m bench.bench_viewer_load --runs {arguments.runs}",
+        parameters={"runs": arguments.runs, "instances": 24, "raw_bundle_bytes": raw_bundle},
+        figures={case: result_files.figures_of(found, LOAD_MEASURES) for case, found in samples.items()},
+        samples=samples, environment=environment.record(),
+    )
 
 
 if __name__ == "__main__":

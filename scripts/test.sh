@@ -24,6 +24,7 @@ if [ -z "$release" ]; then
     .venv/bin/ruff check ohif_plugin tests bench scripts harness
     .venv/bin/mypy
     .venv/bin/lint-imports
+    .venv/bin/python -m bench.render_performance --check
     exec .venv/bin/python -m pytest "$@"
 fi
 host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
