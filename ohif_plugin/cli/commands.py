@@ -109,8 +109,9 @@ def clear_study(client: OrthancClient, study_id: str, dry_run: bool) -> Outcome:
 
 
 def configuration_block() -> dict[str, Any]:
-    """Both plugin keys point at the same script: orthanc-python 4.0 reads "PythonScript",
-    newer releases read "Python"."Path" first, so the script is loaded once either way."""
+    """Both plugin keys point at the same script: orthanc-python 4.0 reads only "PythonScript",
+    later releases read "Python"."Path" too (with "PythonScript" winning when both are set),
+    so the script is loaded once, whichever release reads the block."""
     return {
         "PythonScript": str(PLUGIN_SCRIPT),
         "Python": {"Path": str(PLUGIN_SCRIPT)},

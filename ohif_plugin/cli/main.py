@@ -92,8 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _connection_options(preload)
     _selection_options(preload)
-    clear = commands.add_parser("clear-cache", help="delete the summaries (metadata 4202)",
-                                description="Delete metadata 4202 of every instance, or of the chosen studies.")
+    clear = commands.add_parser(
+        "clear-cache", help="delete the summaries and stored study answers (metadata and attachment 4202)",
+        description="Delete metadata 4202 of every instance and attachment 4202 of every study, "
+        "or of the chosen studies; both are computed again on demand.",
+    )
     _connection_options(clear)
     _selection_options(clear)
     clear.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")

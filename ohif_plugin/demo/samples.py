@@ -3,7 +3,7 @@
 Used by the demo (`scripts/load_samples.py`), the benchmarks and the tests, so
 it lives in the product package and needs nothing beyond the plugin's own
 dependencies (pydicom and the standard library; no numpy). The tests'
-expectations about these instances are in `tests/dicom_factory.py`.
+expectations about these instances are in `tests/support/dicom_factory.py`.
 """
 
 from __future__ import annotations
