@@ -3,9 +3,12 @@
 One low-priority thread does two kinds of work, one entry per study:
 
 - *keep*: an answer was just assembled for a request; compress and store it;
-- *check*: an answer was sent from storage, or the study became stable
-  (with Preload on); assemble the study again, which rebuilds any summary
-  deleted or damaged since, and store the answer if it is new or differs.
+- *prepare*: the study became stable (with Preload on); unless an answer with
+  its current ETag is stored already, assemble it and store it, so that the
+  first display is one read too.
+
+Sending a stored answer starts no work here: an open of an unchanged study
+costs nothing in the background.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Protocol
 from ohif_plugin.background.thread import BackgroundThread
 from ohif_plugin.study_json.endpoint import answer_body
 from ohif_plugin.study_json.listing import StudyListing, etag_of
-from ohif_plugin.study_json.stored_answer import StoredAnswer, decode, digest_of, encode, stored_answer
+from ohif_plugin.study_json.stored_answer import StoredAnswer, decode, encode, stored_answer
 from ohif_plugin.study_json.summary_cache import Assembly
 
 logger = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ class AnswerKeeper(BackgroundThread):
         self._assemble = assemble
         self._store = store
         self._pending: dict[str, tuple[str, bytes] | None] = {}
-        """Study -> (ETag, JSON) to keep, or None to check; in the order they came."""
+        """Study -> (ETag, JSON) to keep, or None to prepare; in the order they came."""
         self._working = 0
         """1 while an entry is being done: counted as pending, so that "nothing pending" means done."""
         self._condition = threading.Condition()
@@ -57,7 +60,7 @@ class AnswerKeeper(BackgroundThread):
     def keep(self, study_id: str, etag: str, body: bytes) -> None:
         self._offer(study_id, (etag, body))
 
-    def check(self, study_id: str) -> None:
+    def prepare(self, study_id: str) -> None:
         self._offer(study_id, None)
 
     def pending(self) -> int:
@@ -93,7 +96,7 @@ class AnswerKeeper(BackgroundThread):
     def _do(self, study_id: str, work: tuple[str, bytes] | None) -> None:
         try:
             if work is None:
-                self._check(study_id)
+                self._prepare(study_id)
             else:
                 self._keep(study_id, *work)
         except Exception:  # never let the thread die; the study is assembled on request meanwhile
@@ -103,17 +106,20 @@ class AnswerKeeper(BackgroundThread):
                 self._working = 0
 
     def _keep(self, study_id: str, etag: str, body: bytes) -> None:
+        current = self.stored(study_id)
+        if current is not None and current.etag == etag:
+            return  # stored meanwhile (several requests asked before it was): no second write
         self._store.store_answer(study_id, encode(stored_answer(etag, body)))
 
-    def _check(self, study_id: str) -> None:
+    def _prepare(self, study_id: str) -> None:
         listing = self._listing(study_id)
         if listing is None:
             return  # deleted, and its attachment with it
         etag = etag_of([listing], "")
+        current = self.stored(study_id)
+        if current is not None and current.etag == etag:
+            return  # stored at its first display, and unchanged since
         assembly = self._assemble(listing.instance_ids, "", study_id)
         if assembly.left_out:
             return  # the stored answer is not replaced by a worse one
-        body = answer_body([assembly])
-        current = self.stored(study_id)
-        if current is None or current.etag != etag or current.body_digest != digest_of(body):
-            self._keep(study_id, etag, body)
+        self._keep(study_id, etag, answer_body([assembly]))

@@ -3,7 +3,9 @@
 Ingestion should not wait for a summary to be computed, nor compete with it
 while an upload goes on. The on-change callback (NEW_INSTANCE) therefore only
 offers the instance ID here; a full queue drops it, and that instance's summary
-is computed on first display (or by the backfill).
+is computed on first display (or by the backfill). Summaries changed behind the
+plugin's back (deleted or overwritten through the REST API) are repaired from
+the same queue.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ _STOP = object()
 
 
 class PreloadWorker(BackgroundThread):
-    """Runs ``handle`` on each offered instance ID, in order, on a single thread."""
+    """Runs ``handle`` on each offered instance ID (``repair`` on each one offered for repair), in order,
+    on a single thread."""
 
     def __init__(
         self,
         handle: Callable[[str], None],
         on_error: Callable[[str, BaseException], None],
+        repair: Callable[[str], None] | None = None,
         capacity: int = DEFAULT_CAPACITY,
         niceness: int | None = BACKGROUND_NICENESS,
         quiet_period: float = QUIET_PERIOD,
@@ -48,6 +52,7 @@ class PreloadWorker(BackgroundThread):
     ) -> None:
         super().__init__("ohif-preload", niceness)
         self._handle = handle
+        self._repair = repair or handle
         self._on_error = on_error
         self._queue: queue.Queue[object] = queue.Queue(maxsize=capacity)
         self.dropped = 0
@@ -58,12 +63,19 @@ class PreloadWorker(BackgroundThread):
         self._last_offer = 0.0
 
     def offer(self, instance_id: str) -> bool:
-        """Queue an instance without ever blocking; False if it was dropped."""
+        """Queue a new instance without ever blocking; False if it was dropped."""
+        return self._put(instance_id, self._handle)
+
+    def offer_repair(self, instance_id: str) -> bool:
+        """Queue an instance whose summary may have been changed, without ever blocking."""
+        return self._put(instance_id, self._repair)
+
+    def _put(self, instance_id: str, handle: Callable[[str], None]) -> bool:
         if self.stopping.is_set():
             return False
         self._last_offer = time.monotonic()
         try:
-            self._queue.put_nowait((instance_id, self._last_offer))
+            self._queue.put_nowait((instance_id, self._last_offer, handle))
             return True
         except queue.Full:
             self.dropped += 1
@@ -94,12 +106,12 @@ class PreloadWorker(BackgroundThread):
                 if entry is _STOP:
                     return
                 assert isinstance(entry, tuple)
-                instance_id, offered = entry
+                instance_id, offered, handle = entry
                 self._wait_for_quiet(offered)
                 if self.stopping.is_set():
                     continue
                 try:
-                    self._handle(instance_id)
+                    handle(instance_id)
                 except Exception as error:  # never let the worker die
                     self._on_error(instance_id, error)
             finally:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ohif_plugin.background.thread import BackgroundThread
+from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
 
 logger = logging.getLogger(__name__)
 
@@ -22,14 +23,19 @@ STOP_TIMEOUT = 10.0
 """Seconds Orthanc's shutdown waits for the background threads, all together."""
 
 
-class ChangeEvents:
-    """Orthanc's on-change callback: each change goes to the handler of its type, others are ignored."""
+ChangeKey = int | tuple[int, int]
+"""A change type, or (change type, resource level) for a handler of one level only."""
 
-    def __init__(self, handlers: Mapping[int, ChangeHandler]) -> None:
+
+class ChangeEvents:
+    """Orthanc's on-change callback: each change goes to the handler of its type (and level), others are
+    ignored."""
+
+    def __init__(self, handlers: Mapping[ChangeKey, ChangeHandler]) -> None:
         self.handlers = dict(handlers)
 
     def __call__(self, change_type: int, level: int, resource_id: str) -> None:
-        handler = self.handlers.get(change_type)
+        handler = self.handlers.get((change_type, level)) or self.handlers.get(change_type)
         if handler is not None:
             handler(resource_id)
 
@@ -56,19 +62,32 @@ class Lifecycle:
                 logger.warning("The %s thread did not stop within %.0f s", thread.name, STOP_TIMEOUT)
 
 
-def change_table(
-    orthanc: Any,
-    lifecycle: Lifecycle,
-    new_instance: ChangeHandler | None = None,
-    stable_study: ChangeHandler | None = None,
-) -> dict[int, ChangeHandler]:
-    """What the plugin does on each change type it follows."""
-    table: dict[int, ChangeHandler] = {
+def unless_echo(own_writes: OwnWrites, handler: ChangeHandler) -> ChangeHandler:
+    """``handler``, for the changes that are not the echo of the plugin's own writes."""
+
+    def handle(resource_id: str) -> object:
+        return None if own_writes.is_echo(resource_id) else handler(resource_id)
+
+    return handle
+
+
+def lifecycle_table(orthanc: Any, lifecycle: Lifecycle) -> dict[ChangeKey, ChangeHandler]:
+    """Orthanc's start and stop: the plugin's threads with it."""
+    return {
         orthanc.ChangeType.ORTHANC_STARTED: lifecycle.started,
         orthanc.ChangeType.ORTHANC_STOPPED: lifecycle.stopped,
     }
-    if new_instance is not None:
-        table[orthanc.ChangeType.NEW_INSTANCE] = new_instance
-    if stable_study is not None:
-        table[orthanc.ChangeType.STABLE_STUDY] = stable_study
-    return table
+
+
+def preload_table(
+    orthanc: Any,
+    new_instance: ChangeHandler,
+    stable_study: ChangeHandler,
+    instance_metadata: ChangeHandler,
+) -> dict[ChangeKey, ChangeHandler]:
+    """With Preload on: new instances, stable studies, and instances' metadata changed."""
+    return {
+        orthanc.ChangeType.NEW_INSTANCE: new_instance,
+        orthanc.ChangeType.STABLE_STUDY: stable_study,
+        (orthanc.ChangeType.UPDATED_METADATA, orthanc.ResourceType.INSTANCE): instance_metadata,
+    }

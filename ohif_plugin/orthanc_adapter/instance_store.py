@@ -17,6 +17,7 @@ import orjson
 import orthanc
 
 from ohif_plugin.orthanc_adapter.errors import instance_gone, is_revision_conflict, is_unknown
+from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
 from ohif_plugin.orthanc_adapter.revisions import InstanceMissing, RevisionWriter
 from ohif_plugin.study_json.listing import ORTHANC_ID, SeriesListing, StudyListing
 from ohif_plugin.study_json.stored_answer import ATTACHMENT as ANSWER_ATTACHMENT
@@ -31,8 +32,10 @@ class OrthancInstanceStore:
     ``revisions`` replaces a summary or an answer where the internal API cannot ("CheckRevisions": true).
     """
 
-    def __init__(self, revisions: RevisionWriter | None = None) -> None:
+    def __init__(self, revisions: RevisionWriter | None = None, own_writes: OwnWrites | None = None) -> None:
         self.revisions = revisions
+        self.own_writes = own_writes
+        """Where the change events of metadata are followed: the summaries this process writes."""
         self.extended_find: bool | None = None
         """Whether this Orthanc's /tools/find reads a study's metadata at once; None until asked."""
 
@@ -143,6 +146,17 @@ class OrthancInstanceStore:
             raise
 
     def store_summary(self, instance_id: str, value: bytes) -> None:
+        if self.own_writes is None:
+            self._write_summary(instance_id, value)
+            return
+        self.own_writes.wrote(instance_id)
+        try:
+            self._write_summary(instance_id, value)
+        except BaseException:
+            self.own_writes.failed(instance_id)
+            raise
+
+    def _write_summary(self, instance_id: str, value: bytes) -> None:
         try:
             orthanc.RestApiPut(f"/instances/{instance_id}/metadata/{METADATA_KEY}", value)
             return

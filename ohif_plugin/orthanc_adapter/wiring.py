@@ -13,9 +13,10 @@ from ohif_plugin.background.backfill import Backfill
 from ohif_plugin.background.periodic import Periodic
 from ohif_plugin.background.preload import DEFAULT_CAPACITY, PreloadWorker
 from ohif_plugin.configuration import ConfigurationError, DataSource, Settings, parse_settings, unknown_keys
-from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, change_table
+from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, lifecycle_table, preload_table, unless_echo
 from ohif_plugin.orthanc_adapter.handlers import RestHandlers
 from ohif_plugin.orthanc_adapter.instance_store import OrthancInstanceStore
+from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
 from ohif_plugin.orthanc_adapter.revisions import RevisionWriter
 from ohif_plugin.orthanc_adapter.routes import (
     DOCUMENT_ROUTE,
@@ -28,7 +29,7 @@ from ohif_plugin.orthanc_adapter.routes import (
 )
 from ohif_plugin.study_json.counters import Counters
 from ohif_plugin.study_json.endpoint import StudyAnswers
-from ohif_plugin.study_json.summary_cache import SummaryCache
+from ohif_plugin.study_json.summary_cache import InstanceGone, SummaryCache
 from ohif_plugin.web.assets import AssetFolder
 from ohif_plugin.web.explorer import explorer_extension
 from ohif_plugin.web.viewer import Viewer
@@ -52,13 +53,17 @@ def initialize() -> RestHandlers | None:
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
     revisions = RevisionWriter.from_configuration(configuration, orthanc.GenerateRestApiAuthorizationToken())
-    store = OrthancInstanceStore(revisions)
+    store = OrthancInstanceStore(revisions, OwnWrites() if settings.preloads else None)
     counters = Counters()
     cache = SummaryCache(store, counters)
-    keeper = AnswerKeeper(store.study_listing, cache.check, store)
+    keeper = AnswerKeeper(store.study_listing, cache.prepare, store)
     compresses = configuration.get("HttpCompressionEnabled")
     answers = StudyAnswers(store.study_listing, cache.assemble, compresses is True, counters=counters, keeper=keeper)
-    worker = PreloadWorker(cache.preload, _preload_failed, capacity=PRELOAD_CAPACITY) if settings.preloads else None
+    worker = (
+        PreloadWorker(cache.preload, _preload_failed, repair=cache.repair, capacity=PRELOAD_CAPACITY)
+        if settings.preloads
+        else None
+    )
     backfill = Backfill(cache, store, store.all_studies) if settings.backfills else None
     handlers = RestHandlers(
         settings, store, answers, _viewer(settings), counters, keeper=keeper, worker=worker, backfill=backfill
@@ -72,13 +77,16 @@ def initialize() -> RestHandlers | None:
         on_started.append(handlers.follow_compression_default)
     threads = [thread for thread in (keeper, worker, metrics, backfill) if thread is not None]
     lifecycle = Lifecycle(threads, on_started)
-    # Like DICOMweb's cache at a stable series: with Preload on, a stable study's first display is a stored answer.
-    table = change_table(
-        orthanc,
-        lifecycle,
-        new_instance=worker.offer if worker is not None else None,
-        stable_study=keeper.check if worker is not None else None,
-    )
+    table = lifecycle_table(orthanc, lifecycle)
+    if worker is not None and store.own_writes is not None:  # Preload on
+        table |= preload_table(
+            orthanc,
+            new_instance=worker.offer,
+            # Like DICOMweb's cache at a stable series: a stable study's first display is a stored answer.
+            stable_study=keeper.prepare,
+            # A summary deleted or overwritten through the REST API is computed again.
+            instance_metadata=unless_echo(store.own_writes, worker.offer_repair),
+        )
 
     register_rest_route(STUDY_ROUTE, handlers.serve_study)
     register_rest_route(DOCUMENT_ROUTE, handlers.serve_document)
@@ -112,6 +120,9 @@ def _viewer(settings: Settings) -> Viewer | None:
 
 
 def _preload_failed(instance_id: str, error: BaseException) -> None:
+    if isinstance(error, InstanceGone):
+        logger.info("Instance %s was deleted before its summary was made", instance_id)
+        return
     logger.warning("Preloading instance %s failed (%s); it gets its summary on first display", instance_id, error)
 
 

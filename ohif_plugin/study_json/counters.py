@@ -16,5 +16,7 @@ class Counters:
     """Studies answered (unknown studies excluded)."""
     study_hits: int = 0
     """Studies answered entirely from stored summaries: nothing computed, nothing failed."""
+    assemblies: int = 0
+    """Studies assembled from their summaries, for a request or in the background."""
     stored_answers: int = 0
     """Studies answered with their stored answer (:mod:`ohif_plugin.study_json.stored_answer`): no summary read."""

@@ -8,7 +8,10 @@ which gives the answer's ETag. So:
 - an instance added or deleted, by this Orthanc or another one sharing the
   database, changes the ETag: nothing in this process has to be told;
 - a study's answer stored with that ETag (:mod:`ohif_plugin.study_json.stored_answer`)
-  is sent as it is, without reading any summary.
+  is sent as it is, without reading any summary: an open of an unchanged study
+  costs the listing and one read, and starts no work in the background;
+- otherwise the answer is assembled once for all the requests that want it
+  (:mod:`ohif_plugin.study_json.recent_answers`), and stored.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ohif_plugin.codings import (
 from ohif_plugin.responses import SECURITY_HEADERS, Response, matches
 from ohif_plugin.study_json.counters import Counters
 from ohif_plugin.study_json.listing import StudyListing, etag_of
+from ohif_plugin.study_json.recent_answers import RecentAnswer, RecentAnswers
 from ohif_plugin.study_json.stored_answer import STORED_CODINGS, StoredAnswer
 from ohif_plugin.study_json.summary_cache import Assembly
 
@@ -52,18 +56,14 @@ class AnswerKeeper(Protocol):
 
     def keep(self, study_id: str, etag: str, body: bytes) -> None: ...
 
-    def check(self, study_id: str) -> None: ...
-
 
 class StudyAnswers:
-    """Answers ``GET /studies/{id}/ohif-dicom-json``: 304, or assembled anew.
+    """Answers ``GET /studies/{id}/ohif-dicom-json``: 304, the stored answer, or one assembled.
 
     ``{id}`` may be several study identifiers separated by commas, as the
     links of :mod:`ohif_plugin.web.links` ask for several studies in one answer.
     With a ``keeper``, a study's answer without a query is stored, and sent
-    from storage while its ETag holds; the keeper then checks the study's
-    summaries in the background, so that one deleted or damaged since is
-    rebuilt. Answers are not kept in memory.
+    from storage while its ETag holds.
     """
 
     def __init__(
@@ -73,6 +73,7 @@ class StudyAnswers:
         http_compression_enabled: bool,
         counters: Counters | None = None,
         keeper: AnswerKeeper | None = None,
+        recent: RecentAnswers | None = None,
     ) -> None:
         self._listing = listing
         self._assemble = assemble
@@ -81,6 +82,7 @@ class StudyAnswers:
         self._counters = counters if counters is not None else Counters()
         """Shared with the summary cache, which counts the answers it assembles."""
         self._keeper = keeper
+        self._recent = recent if recent is not None else RecentAnswers()
 
     def answer(
         self, study_ids: str, query: str = "", if_none_match: str | None = None, accept_encoding: str | None = None
@@ -101,17 +103,24 @@ class StudyAnswers:
             stored = self._stored(known[0].study_id, etag)
             if stored is not None:
                 return self._send_stored(stored, headers, accept_encoding)
-        assemblies = [self._assemble(listing.instance_ids, query, listing.study_id) for listing in known]
-        body = answer_body(assemblies)
-        if any(assembly.left_out for assembly in assemblies):
+        key = (STUDY_SEPARATOR.join(listing.study_id for listing in known), query)
+        recent, assembled = self._recent.get(key, etag, lambda: self._assembled(known, query, etag))
+        if not assembled:  # another request's assembly, shared
+            self._counters.studies += len(known)
+            self._counters.study_hits += len(known)
+        if not recent.complete:
             del headers["ETag"]  # instances were left out: the next request must try them again
-        elif stores and self._keeper is not None:
-            self._keeper.keep(known[0].study_id, etag, body)
+        elif stores and self._keeper is not None:  # none stored with this ETag, or damaged
+            self._keeper.keep(known[0].study_id, etag, recent.body)
         coding = self._coding(accept_encoding)
         if coding == IDENTITY:
-            return Response(200, body, MIME_TYPE, headers)
+            return Response(200, recent.body, MIME_TYPE, headers)
         headers["Content-Encoding"] = coding
-        return Response(200, compress(body, coding, ANSWER_LEVELS[coding]), MIME_TYPE, headers)
+        return Response(200, compress(recent.body, coding, ANSWER_LEVELS[coding]), MIME_TYPE, headers)
+
+    def _assembled(self, listings: Sequence[StudyListing], query: str, etag: str) -> RecentAnswer:
+        assemblies = [self._assemble(listing.instance_ids, query, listing.study_id) for listing in listings]
+        return RecentAnswer(etag, answer_body(assemblies), not any(assembly.left_out for assembly in assemblies))
 
     def _stored(self, study_id: str, etag: str) -> StoredAnswer | None:
         assert self._keeper is not None
@@ -121,7 +130,6 @@ class StudyAnswers:
         self._counters.studies += 1
         self._counters.study_hits += 1
         self._counters.stored_answers += 1
-        self._keeper.check(study_id)
         return stored
 
     @staticmethod

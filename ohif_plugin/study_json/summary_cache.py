@@ -62,7 +62,7 @@ class SummaryCache:
 
         ``read`` holds the stored values already read with the rest of the study; an
         instance not in it (added since) is read alone. ``counted``: a reuse counts
-        (not in the background check of a stored answer, which serves nobody).
+        (not when a study's answer is prepared in the background, which serves nobody yet).
         """
         stored = read[instance_id] if instance_id in read else self._store.stored_summary(instance_id)
         if stored is not None:
@@ -95,9 +95,9 @@ class SummaryCache:
             self.counters.study_hits += 1
         return assembly
 
-    def check(self, instance_ids: list[str], query: str = "", study_id: str = "") -> Assembly:
-        """:meth:`assemble` for the background check of a stored answer: summaries computed and
-        failures count, nothing counts as served or reused."""
+    def prepare(self, instance_ids: list[str], query: str = "", study_id: str = "") -> Assembly:
+        """:meth:`assemble` ahead of any request (a study that became stable): summaries computed
+        and failures count, nothing counts as served or reused."""
         return self._assembled(instance_ids, query, study_id, counted=False)
 
     def _assembled(self, instance_ids: list[str], query: str, study_id: str, counted: bool) -> Assembly:
@@ -116,7 +116,14 @@ class SummaryCache:
                 left_out += 1
                 logger.exception("Instance %s left out of study %s", instance_id, study_id)
         self.counters.failed += left_out
+        self.counters.assemblies += 1
         return Assembly(assemble_study(instances, query), left_out)
+
+    def repair(self, instance_id: str) -> None:
+        """Compute and store the summary again if the stored one is missing or stale: its metadata
+        was changed behind the plugin's back (deleted, overwritten)."""
+        stored = self._store.stored_summary(instance_id)
+        self.summary_of(instance_id, {instance_id: stored}, counted=False)
 
     def preload(self, instance_id: str) -> None:
         """Compute and store the summary of a newly received instance."""

@@ -12,6 +12,8 @@
   nothing failed).
 - ``StoredAnswersServed``: those sent from the study's stored answer,
   without reading any summary.
+- ``StudiesAssembled``: studies assembled from their summaries, for a
+  request or in the background; an open of an unchanged study adds none.
 
 ``StoredAnswers.QueueLength``: studies whose answer waits to be stored, or
 checked after it was sent from storage.
@@ -75,6 +77,7 @@ def status_answer(
             "StudiesServed": counters.studies,
             "StudyCacheHits": counters.study_hits,
             "StoredAnswersServed": counters.stored_answers,
+            "StudiesAssembled": counters.assemblies,
         },
         "Backfill": backfill,
     }
@@ -99,6 +102,7 @@ METRICS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
     ("ohif_studies_served", _path("SinceStart", "StudiesServed")),
     ("ohif_study_cache_hits", _path("SinceStart", "StudyCacheHits")),
     ("ohif_stored_answers_served", _path("SinceStart", "StoredAnswersServed")),
+    ("ohif_studies_assembled", _path("SinceStart", "StudiesAssembled")),
     ("ohif_preload_queue_length", _path("Preload", "QueueLength")),
     ("ohif_preload_dropped", _path("Preload", "Dropped")),
     ("ohif_stored_answers_queue_length", _path("StoredAnswers", "QueueLength")),

@@ -15,6 +15,7 @@ import base64
 import gzip
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -212,3 +213,35 @@ def test_with_preload_off_a_stable_study_waits_for_its_first_display(make_server
     assert server.get(ATTACHMENT.format(study_id) + "/data").status_code == 404
     first_display(server, study_id)
     assert stored_answers_served(server) == 0
+
+
+def since_start(server: OrthancServer) -> dict[str, Any]:
+    return dict(server.get("/ohif/api/status").json()["SinceStart"])
+
+
+def test_opens_of_an_unchanged_study_assemble_nothing(make_server: ServerFactory) -> None:
+    server = make_server()
+    study_id, ids, _ = upload_series(server, "Stored^Unchanged", 10)
+    first_display(server, study_id)
+    before = since_start(server)
+    for _ in range(10):
+        assert len(sop_uids(server.study_json(study_id))) == len(ids)
+    after = since_start(server)
+    assert after["StudiesAssembled"] == before["StudiesAssembled"]
+    assert after["StoredAnswersServed"] == before["StoredAnswersServed"] + 10
+    assert after["SummariesReused"] == before["SummariesReused"]  # no summary read at all
+    assert server.get("/ohif/api/status").json()["StoredAnswers"]["QueueLength"] == 0
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))
+
+
+def test_eight_viewers_opening_a_new_study_at_once_assemble_it_once(make_server: ServerFactory) -> None:
+    server = make_server()
+    study_id, ids, _ = upload_series(server, "Stored^EightAtOnce", 200)
+    before = since_start(server)["StudiesAssembled"]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: server.study_json(study_id), range(8)))
+    assert all(answer.status_code == 200 for answer in answers)
+    assert len({answer.content for answer in answers}) == 1
+    assert len(sop_uids(answers[0])) == len(ids)
+    assert since_start(server)["StudiesAssembled"] == before + 1
+    assert not plugin_errors(server), "\n".join(plugin_errors(server))

@@ -113,8 +113,17 @@ class ChangeType(IntEnum):
     ORTHANC_STARTED = 103
     ORTHANC_STOPPED = 104
     DELETED = 105
+    UPDATED_METADATA = 106
+
+
+class ResourceType(IntEnum):
+    """orthanc-python's resource levels, with values of their own."""
+
+    STUDY = 201
+    SERIES = 202
+    INSTANCE = 203
 
 
 def stand_in_orthanc() -> Any:
-    """What :func:`ohif_plugin.orthanc_adapter.changes.change_table` uses of the ``orthanc`` module."""
-    return SimpleNamespace(ChangeType=ChangeType)
+    """What the change tables of :mod:`ohif_plugin.orthanc_adapter.changes` use of the ``orthanc`` module."""
+    return SimpleNamespace(ChangeType=ChangeType, ResourceType=ResourceType)

@@ -1,4 +1,4 @@
-"""The background thread that stores and checks study answers (ohif_plugin.background.answer_keeper).
+"""The background thread that stores and prepares study answers (ohif_plugin.background.answer_keeper).
 
 Each test starts the thread and waits, a bounded time, until nothing is pending.
 """
@@ -45,10 +45,10 @@ def expected_body(database: FakeDatabase) -> bytes:
     return answer_body([database.assemble(listing.instance_ids, "", "study")])
 
 
-def test_a_check_stores_the_answer_of_a_study_without_one(
+def test_preparing_stores_the_answer_of_a_study_without_one(
     database: FakeDatabase, store: FakeAnswerStore, keeper: AnswerKeeper
 ) -> None:
-    keeper.check("study")
+    keeper.prepare("study")
     keeper.start()
     done(keeper)
     stored = decode(store.values["study"])
@@ -59,22 +59,22 @@ def test_a_check_stores_the_answer_of_a_study_without_one(
     assert keeper.stored("study") == stored
 
 
-def test_a_study_is_checked_once_however_often_it_is_asked_meanwhile(
+def test_a_study_is_prepared_once_however_often_it_is_asked_meanwhile(
     database: FakeDatabase, keeper: AnswerKeeper
 ) -> None:
     for _ in range(3):
-        keeper.check("study")
+        keeper.prepare("study")
     assert keeper.pending() == 1
     keeper.start()
     done(keeper)
     assert len(database.assembled) == 1
 
 
-def test_a_check_that_finds_the_same_answer_writes_nothing(
+def test_a_study_whose_answer_is_stored_with_its_etag_is_not_assembled_again(
     database: FakeDatabase, store: FakeAnswerStore, keeper: AnswerKeeper
 ) -> None:
     keeper.start()
-    keeper.check("study")
+    keeper.prepare("study")
     done(keeper)
     writes: list[bytes] = []
 
@@ -82,22 +82,22 @@ def test_a_check_that_finds_the_same_answer_writes_nothing(
         writes.append(data)
 
     store.store_answer = recorded  # type: ignore[method-assign]
-    keeper.check("study")
+    keeper.prepare("study")
     done(keeper)
-    assert len(database.assembled) == 2 and writes == []
+    assert len(database.assembled) == 1 and writes == []
     database.series["series-2"] = ("20261122T000002", ["i3", "i4"])
-    keeper.check("study")
+    keeper.prepare("study")
     done(keeper)
-    assert len(writes) == 1
+    assert len(database.assembled) == 2 and len(writes) == 1
 
 
-def test_an_answer_to_keep_replaces_a_pending_check_and_the_latest_wins(
+def test_an_answer_to_keep_replaces_a_pending_preparation_and_the_latest_wins(
     database: FakeDatabase, store: FakeAnswerStore, keeper: AnswerKeeper
 ) -> None:
-    keeper.check("study")
+    keeper.prepare("study")
     keeper.keep("study", 'W/"one"', b'{"studies":[1]}')
     keeper.keep("study", 'W/"two"', b'{"studies":[2]}')
-    keeper.check("study")
+    keeper.prepare("study")
     assert keeper.pending() == 1
     keeper.start()
     done(keeper)
@@ -134,22 +134,22 @@ def test_a_failing_store_is_logged_and_the_worker_goes_on(
 
 def test_a_deleted_study_is_not_stored(store: FakeAnswerStore, keeper: AnswerKeeper) -> None:
     keeper.start()
-    keeper.check("other")
+    keeper.prepare("other")
     done(keeper)
     assert store.values == {}
 
 
-def test_a_check_that_left_instances_out_keeps_the_stored_answer(database: FakeDatabase) -> None:
+def test_a_preparation_that_left_instances_out_keeps_the_stored_answer(database: FakeDatabase) -> None:
     store = FakeAnswerStore()
     store.values["study"] = b"earlier"
     keeper = AnswerKeeper(database.listing, database.assemble_leaving_one_out, store)
     keeper.start()
     try:
-        keeper.check("study")
+        keeper.prepare("study")
         done(keeper)
     finally:
         assert keeper.stop(timeout=WAIT)
-    assert database.assembled, "the study was checked"
+    assert database.assembled, "the study was assembled"
     assert store.values["study"] == b"earlier"
 
 
@@ -158,4 +158,4 @@ def test_the_thread_stops_and_is_gone(keeper: AnswerKeeper) -> None:
     assert any(thread.name == "ohif-study-answers" and thread.is_alive() for thread in threading.enumerate())
     assert keeper.stop(timeout=WAIT)
     assert not any(thread.name == "ohif-study-answers" and thread.is_alive() for thread in threading.enumerate())
-    keeper.check("study")  # after stopping: queued, never done
+    keeper.prepare("study")  # after stopping: queued, never done

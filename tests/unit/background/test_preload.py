@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from ohif_plugin.background.preload import BACKGROUND_NICENESS, PreloadWorker
+from tests.support.fakes import wait_until
 
 WAIT = 5.0  # seconds; only reached when something is wrong
 
@@ -231,3 +232,17 @@ def test_the_worker_starts_before_the_pause_when_the_queue_fills() -> None:
         assert worker.stop(WAIT)
     assert any(moment < last_offer for _, moment in handled)  # work went on during the stream
     assert worker.dropped == 0, "the worker kept room in the queue"
+
+
+def test_repairs_go_through_the_same_queue_to_their_own_handler(workers: list[PreloadWorker]) -> None:
+    new = Recorder()
+    repaired: list[str] = []
+    worker = PreloadWorker(new.handle, new.on_error, repair=repaired.append, quiet_period=0.0)
+    workers.append(worker)
+    worker.start()
+    assert worker.offer("new-1")
+    assert worker.offer_repair("changed-1")
+    assert worker.offer("new-2")
+    assert wait_until(lambda: len(new.handled) + len(repaired) == 3)
+    assert new.handled == ["new-1", "new-2"]
+    assert repaired == ["changed-1"]

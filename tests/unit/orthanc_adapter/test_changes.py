@@ -9,8 +9,9 @@ import pytest
 
 from ohif_plugin.background.thread import BackgroundThread
 from ohif_plugin.orthanc_adapter import changes
-from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, change_table
-from tests.support.fakes import WAIT, ChangeType, stand_in_orthanc
+from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, lifecycle_table, preload_table, unless_echo
+from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
+from tests.support.fakes import WAIT, ChangeType, ResourceType, stand_in_orthanc
 
 
 class Recorded(BackgroundThread):
@@ -44,37 +45,63 @@ def test_each_change_goes_to_the_handler_of_its_type_and_others_are_ignored() ->
 
 
 def test_the_table_follows_the_change_types_by_name() -> None:
-    log: list[str] = []
+    new: list[str] = []
+    stable: list[str] = []
+    metadata: list[str] = []
     lifecycle = Lifecycle([])
-    new, stable = log.append, log.append
-    table = change_table(stand_in_orthanc(), lifecycle, new_instance=new, stable_study=stable)
+    table = lifecycle_table(stand_in_orthanc(), lifecycle) | preload_table(
+        stand_in_orthanc(), new.append, stable.append, metadata.append
+    )
     assert table == {
         ChangeType.ORTHANC_STARTED: lifecycle.started,
         ChangeType.ORTHANC_STOPPED: lifecycle.stopped,
-        ChangeType.NEW_INSTANCE: new,
-        ChangeType.STABLE_STUDY: stable,
+        ChangeType.NEW_INSTANCE: new.append,
+        ChangeType.STABLE_STUDY: stable.append,
+        (ChangeType.UPDATED_METADATA, ResourceType.INSTANCE): metadata.append,
     }
     assert ChangeType.DELETED not in table
 
 
-def test_without_preload_nor_stored_answers_only_the_lifecycle_is_followed() -> None:
-    table = change_table(stand_in_orthanc(), Lifecycle([]))
+def test_without_preload_only_the_lifecycle_is_followed() -> None:
+    table = lifecycle_table(stand_in_orthanc(), Lifecycle([]))
     assert set(table) == {ChangeType.ORTHANC_STARTED, ChangeType.ORTHANC_STOPPED}
 
 
 def test_a_new_instance_dispatched_through_the_table_reaches_its_handler() -> None:
     offered: list[str] = []
-    events = ChangeEvents(change_table(stand_in_orthanc(), Lifecycle([]), new_instance=offered.append))
-    events(ChangeType.NEW_INSTANCE, 3, "instance-1")
-    events(ChangeType.STABLE_STUDY, 1, "study-1")
+    stable: list[str] = []
+    events = ChangeEvents(preload_table(stand_in_orthanc(), offered.append, stable.append, lambda _: None))
+    events(ChangeType.NEW_INSTANCE, ResourceType.INSTANCE, "instance-1")
+    events(ChangeType.STABLE_STUDY, ResourceType.STUDY, "study-1")
     assert offered == ["instance-1"]
+    assert stable == ["study-1"]
+
+
+def test_metadata_changes_are_followed_at_the_instance_level_only() -> None:
+    changed: list[str] = []
+    events = ChangeEvents(preload_table(stand_in_orthanc(), lambda _: None, lambda _: None, changed.append))
+    events(ChangeType.UPDATED_METADATA, ResourceType.STUDY, "study-1")
+    events(ChangeType.UPDATED_METADATA, ResourceType.SERIES, "series-1")
+    events(ChangeType.UPDATED_METADATA, ResourceType.INSTANCE, "instance-1")
+    assert changed == ["instance-1"]
+
+
+def test_the_echo_of_the_plugins_own_write_is_not_taken_for_a_change() -> None:
+    own_writes = OwnWrites()
+    repaired: list[str] = []
+    handler = unless_echo(own_writes, repaired.append)
+    own_writes.wrote("written")
+    handler("written")  # the echo of our write
+    handler("written")  # a second change: someone else's
+    handler("other")
+    assert repaired == ["written", "other"]
 
 
 def test_started_runs_the_start_up_actions_then_starts_every_thread() -> None:
     log: list[str] = []
     threads = [Recorded("first", log), Recorded("second", log)]
     lifecycle = Lifecycle(threads, [lambda: log.append("check")])
-    events = ChangeEvents(change_table(stand_in_orthanc(), lifecycle))
+    events = ChangeEvents(lifecycle_table(stand_in_orthanc(), lifecycle))
     events(ChangeType.ORTHANC_STARTED, 0, "")
     try:
         assert log == ["check", "start first", "start second"]

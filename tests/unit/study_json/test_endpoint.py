@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import orjson
@@ -47,7 +48,7 @@ def test_answer_then_304_with_its_etag() -> None:
     assert again.status == 304
     assert again.headers["ETag"] == etag
     assert study.answer("study", if_none_match='"something-else"').status == 200
-    assert len(database.assembled) == 2  # the 304 built nothing
+    assert len(database.assembled) == 1  # the 304 built nothing, the next 200 is the same answer from memory
 
 
 def test_the_etag_changes_with_every_change_in_the_database() -> None:
@@ -192,7 +193,7 @@ def test_a_damaged_stored_answer_is_assembled_and_stored_again(keepers: list[Ans
     done(keeper)
     store.values["study"] = store.values["study"][:-10]
     assert study.answer("study").status == 200
-    assert len(database.assembled) == 2
+    assert len(database.assembled) == 1  # the answer assembled first, still in memory: not the damaged one
     done(keeper)
     assert decode(store.values["study"]) is not None
 
@@ -230,3 +231,62 @@ def test_the_answer_carries_the_security_headers() -> None:
     for response in (study.answer("study"), study.answer("other")):
         for name, value in SECURITY_HEADERS.items():
             assert response.headers[name] == value
+
+
+def test_an_open_of_an_unchanged_study_assembles_nothing_and_queues_no_work(keepers: list[AnswerKeeper]) -> None:
+    database = FakeDatabase()
+    counters = Counters()
+    study, keeper, store = stored_answers(database, keepers, counters)
+    keeper.start()
+    study.answer("study")
+    done(keeper)
+    reads_before = store.reads
+    for _ in range(5):
+        assert study.answer("study").status == 200
+        assert keeper.pending() == 0  # nothing for the background either
+    assert len(database.assembled) == 1
+    assert counters.stored_answers == 5
+    assert store.reads == reads_before + 5  # one read per open
+
+
+def test_viewers_asking_at_once_for_a_new_answer_share_one_assembly() -> None:
+    database = FakeDatabase()
+    gate = threading.Event()
+
+    def slow_assemble(instance_ids: list[str], query: str, study_id: str) -> Assembly:
+        gate.wait(WAIT)
+        return database.assemble(instance_ids, query, study_id)
+
+    study = StudyAnswers(database.listing, slow_assemble, False)
+    bodies: list[bytes] = []
+    threads = [threading.Thread(target=lambda: bodies.append(study.answer("study").body)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    assert wait_until(lambda: len(database.assembled) == 0 and sum(t.is_alive() for t in threads) == 8)
+    gate.set()
+    for thread in threads:
+        thread.join(WAIT)
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert len(database.assembled) == 1
+    assert len(database.assembled) == 1 and study.answer("study").body == bodies[0]  # later: from memory
+    assert len(database.assembled) == 1
+
+
+def test_a_changed_study_is_assembled_once_for_its_new_etag() -> None:
+    database = FakeDatabase()
+    study = answers(database)
+    study.answer("study")
+    study.answer("study")
+    database.series["series-2"] = ("20261122T000002", ["i3", "i4"])
+    changed = study.answer("study")
+    assert study.answer("study").body == changed.body
+    assert [ids for ids, _ in database.assembled] == [["i1", "i2", "i3"], ["i1", "i2", "i3", "i4"]]
+
+
+def test_a_token_answer_is_assembled_once_per_token() -> None:
+    database = FakeDatabase()
+    study = answers(database)
+    for _ in range(3):
+        study.answer("study", query="token=abc")
+        study.answer("study", query="token=xyz")
+    assert sorted(query for _, query in database.assembled) == ["token=abc", "token=xyz"]

@@ -208,16 +208,16 @@ def test_a_study_served_without_computing_counts_as_a_hit(store: MemoryStore, st
     assert (cache.counters.studies, cache.counters.study_hits) == (3, 1)
 
 
-def test_the_background_check_counts_nothing_as_served_or_reused(store: MemoryStore, study: StudySpec) -> None:
+def test_preparing_an_answer_counts_nothing_as_served_or_reused(store: MemoryStore, study: StudySpec) -> None:
     store.metadata["a"] = _encode(_add_ct(store, study, "a", 0))
     _add_ct(store, study, "b", 1)
     store.files["bad"] = NOT_DICOM
     cache = SummaryCache(store)
-    assembly = cache.check(["a", "b", "bad"])
+    assembly = cache.prepare(["a", "b", "bad"])
     assert assembly.left_out == 1
     assert len(assembly.answer["studies"][0]["series"][0]["instances"]) == 2
     assert (cache.counters.studies, cache.counters.reused) == (0, 0)
-    assert (cache.counters.computed, cache.counters.failed) == (1, 1)
+    assert (cache.counters.computed, cache.counters.failed, cache.counters.assemblies) == (1, 1, 1)
 
 
 # --- a summary that cannot be written ---------------------------------------------------------
@@ -247,3 +247,32 @@ def test_an_unwritable_summary_is_served_and_written_another_time() -> None:
     assert cache.summary_of("i1") == expected_ct_summary(study, datasets[1])
     assert cache.counters.failed == 0
     assert store.metadata["i1"] == b"stale"
+
+
+# --- repairs: a summary changed behind the plugin's back ------------------------------------
+
+
+def test_a_repair_leaves_a_valid_summary_alone(store: MemoryStore, study: StudySpec) -> None:
+    store.metadata["a"] = _encode(_add_ct(store, study, "a", 0))
+    cache = SummaryCache(store)
+    cache.repair("a")
+    assert store.reads == [] and store.writes == []
+    assert cache.counters.reused == 0  # a repair serves nobody
+
+
+def test_a_repair_computes_a_deleted_or_damaged_summary_again(store: MemoryStore, study: StudySpec) -> None:
+    expected = _add_ct(store, study, "deleted", 0)
+    damaged = _add_ct(store, study, "damaged", 1)
+    store.metadata["damaged"] = b"not a summary"
+    cache = SummaryCache(store)
+    cache.repair("deleted")
+    cache.repair("damaged")
+    assert store.writes == ["deleted", "damaged"]
+    assert _decode(store.metadata["deleted"]) == expected
+    assert _decode(store.metadata["damaged"]) == damaged
+    assert cache.counters.computed == 2
+
+
+def test_a_repair_of_a_deleted_instance_raises_instance_gone(store: MemoryStore) -> None:
+    with pytest.raises(InstanceGone):
+        SummaryCache(store).repair("gone")
