@@ -32,6 +32,7 @@ PLOTS = {
     "study_json": "images/performance-study-json.png",
     "ingestion": "images/performance-ingestion.png",
     "full_open": "images/performance-full-open.png",
+    "open_cost": "images/performance-open-cost.png",
 }
 
 Result = dict[str, Any]
@@ -264,6 +265,85 @@ def section_study_json(chosen: dict[Kind, Result]) -> list[str]:
     return [*lines, *sources(found)]
 
 
+OPEN_COST_COMMAND = ".venv/bin/python -m bench.bench_open_cost"
+OPEN_COST_TARGETS = {"cpu": "≤ 0.25", "latency": "≤ 0.2", "rate": "≥ 3", "p95": "≤ 0.5", "assembled": "0",
+                     "growth": "≤ 50 MB"}
+"""The targets of the issue "What an open costs the server", shown next to the figures (not asserted)."""
+
+
+def open_cost_rows(result: Result) -> list[list[str]]:
+    """One row per measure: for each study size, ohif-dicom-json, DICOMweb and their ratio; then the target."""
+    parameters = result.get("parameters", {})
+    sizes = [str(size) for size in parameters.get("sizes", [])]
+    clients = parameters.get("clients", [])
+    measures: list[tuple[str, str, str, str]] = [
+        ("Orthanc CPU per spaced open (net of idle)", "spaced.{}.cpu", "ratio.cpu", "cpu"),
+        ("spaced-open latency, median", "spaced.{}.latency", "ratio.latency", "latency"),
+    ]
+    for count in clients:
+        measures += [(f"opens/s, {count} clients", f"c{count}.{{}}.rate", f"ratio.rate_c{count}", "rate"),
+                     (f"p50 latency, {count} clients", f"c{count}.{{}}.p50", "", ""),
+                     (f"p95 latency, {count} clients", f"c{count}.{{}}.p95", f"ratio.p95_c{count}", "p95"),
+                     (f"Orthanc CPU per open, {count} clients (net of idle)", f"c{count}.{{}}.cpu", "", "")]
+    rows = []
+    for label, key, ratio_key, target in measures:
+        row = [label]
+        for size in sizes:
+            row += [cell(figure_of(result, size, key.format("json"))),
+                    cell(figure_of(result, size, key.format("dicomweb"))),
+                    f"**{cell(figure_of(result, size, ratio_key))}**" if ratio_key else ""]
+        rows.append([*row, OPEN_COST_TARGETS.get(target, "")])
+    row = ["studies assembled during the ohif-dicom-json opens (spaced and concurrent)"]
+    for size in sizes:
+        found = [median(result, size, key) for key in ("spaced.json.assembled",
+                                                       *(f"c{count}.json.assembled" for count in clients))]
+        known = [value for value in found if value is not None]
+        row += [number(sum(known)) if known else "–", "", ""]
+    rows.append([*row, OPEN_COST_TARGETS["assembled"]])
+    return rows
+
+
+def section_open_cost(chosen: dict[Kind, Result]) -> list[str]:
+    found = of_bench(chosen, "bench_open_cost")
+    lines = ["## What an open costs the server", "",
+             "`bench.bench_open_cost`: one Orthanc (SQLite, Preload on, DICOMweb loaded and enabled) holding "
+             "distinct studies of each size (64×64 CT, one series), every summary and every study's answer "
+             "stored, DICOMweb's metadata cache filled where it has one. Each study size is opened both ways in "
+             "the same Orthanc: ohif-dicom-json (`GET /studies/{id}/ohif-dicom-json`) and OHIF's DICOMweb "
+             "requests (QIDO study, QIDO series, `/series/{uid}/metadata`). *Spaced opens*: distinct studies "
+             "opened one at a time, each from a new connection, with Orthanc's CPU time (the whole process, "
+             "its background threads included) read before and after each, less what Orthanc uses idle. "
+             "*Concurrent*: clients each opening random studies of that size for a fixed time. *Memory*: "
+             "Orthanc's VmRSS over many ohif-dicom-json opens of random studies of every size. Ratios are "
+             "ohif-dicom-json / DICOMweb; the targets are the issue's, not asserted.", ""]
+    if not found:
+        return [*lines, f"No figure of record yet: run `{OPEN_COST_COMMAND}` once per release "
+                "(`OHIF_DEBIAN_ROOT` for trixie and forky), then render this page again.", ""]
+    for result in found:
+        parameters = result.get("parameters", {})
+        sizes = [int(size) for size in parameters.get("sizes", [])]
+        cached = "its metadata cache filled" if parameters.get("dicomweb_cached") else \
+            "no metadata cache (before 1.15): measured uncached"
+        headers = ["measure"]
+        for size in sizes:
+            headers += [f"{size:,}: ohif-dicom-json", f"{size:,}: DICOMweb", f"{size:,}: ratio"]
+        memory = result["figures"].get("memory", {})
+        memory_rows = [[figure["label"], cell(figure), OPEN_COST_TARGETS["growth"] if key == "growth" else ""]
+                       for key in ("rss_first", "rss_last", "growth", "assembled")
+                       if (figure := memory.get(key))]
+        lines += [f"### {result['release']}", "",
+                  f"{versions(result)}; DICOMweb with {cached}. {parameters.get('studies', '?')} studies of each "
+                  f"size; {parameters.get('spaced_opens', '?')} spaced opens {parameters.get('spacing', '?')} s "
+                  f"apart; {parameters.get('duration', '?')} s per concurrent case. Orthanc idle: "
+                  f"{cell(figure_of(result, 'idle', 'cpu'))}.", "",
+                  *table([*headers, "target (ratio)"], open_cost_rows(result)),
+                  f"Memory, {parameters.get('memory_clients', '?')} clients:", "",
+                  *table(["measure", "value", "target"], memory_rows),
+                  f"Ended {when(result)}.", ""]
+    return [*lines, f"![Orthanc CPU per spaced open and opens per second, ohif-dicom-json vs DICOMweb]"
+            f"({PLOTS['open_cost']})", "", *sources(found)]
+
+
 INGEST_COLUMNS = (
     ("rate.plain", "plain"), ("rate.preload", "Preload on"), ("ratio.upload", "Preload on / plain"),
     ("ratio.control", "plain again / plain"), ("ratio.cpu", "Orthanc CPU per instance, Preload on / plain"),
@@ -461,6 +541,48 @@ def plot_full_open(chosen: dict[Kind, Result], path: Path) -> None:
     save(figure, path)
 
 
+def plot_open_cost(chosen: dict[Kind, Result], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    found = of_bench(chosen, "bench_open_cost")
+    figure, panes = plt.subplots(1, 2, figsize=(9, 5))
+    if not found:
+        for pane in panes:
+            pane.set_axis_off()
+        figure.text(0.5, 0.5, "No figure of record yet", ha="center", va="center", fontsize=12)
+        figure.suptitle("What an open costs the server")
+        save(figure, path)
+        return
+    paths = (("json", "ohif-dicom-json"), ("dicomweb", "DICOMweb"))
+    sizes = sorted({int(size) for result in found for size in result.get("parameters", {}).get("sizes", [])})
+    clients = sorted({int(count) for result in found for count in result.get("parameters", {}).get("clients", [])})
+    hatches = ("", "//", "..", "xx", "\\\\", "++")
+    for pane, cases, title, unit in (
+            (panes[0], [(size, "spaced.{}.cpu", f"{size:,} inst.") for size in sizes],
+             "Orthanc CPU per spaced open (net of idle)", "ms"),
+            (panes[1], [(size, f"c{count}.{{}}.rate", f"{size:,} inst., {count} clients")
+                        for size in sizes for count in clients], "opens per second", "opens/s")):
+        bars = 2 * len(cases)
+        width = 0.8 / max(1, bars)
+        for index, (size, key, label) in enumerate(cases):
+            for offset, (name, what) in enumerate(paths):
+                xs, heights = [], []
+                for position, result in enumerate(found):
+                    value = median(result, str(size), key.format(name))
+                    if value is not None and value > 0:
+                        xs.append(position + (2 * index + offset - bars / 2 + 0.5) * width)
+                        heights.append(value)
+                pane.bar(xs, heights, width, color=f"C{offset}", hatch=hatches[index % len(hatches)],
+                         edgecolor="black", linewidth=0.4, label=f"{what}, {label}")
+        pane.set_xticks(range(len(found)), [result["release"] for result in found])
+        pane.set_yscale("log")
+        pane.set_ylabel(f"{unit} (log scale)")
+        pane.set_title(title, fontsize=10)
+        pane.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    figure.suptitle("What an open costs the server: ohif-dicom-json vs DICOMweb")
+    save(figure, path)
+
+
 def save(figure: Any, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -486,6 +608,7 @@ def render(results: Sequence[Result]) -> str:
         METHOD,
         *section_index(chosen),
         *section_study_json(chosen),
+        *section_open_cost(chosen),
         *section_ingestion(chosen),
         *section_core(chosen),
         *sections_single(chosen),
@@ -503,6 +626,7 @@ def draw(results: Sequence[Result], docs: Path) -> list[Path]:
     plot_study_json(chosen, paths["study_json"])
     plot_ingestion(chosen, paths["ingestion"])
     plot_full_open(chosen, paths["full_open"])
+    plot_open_cost(chosen, paths["open_cost"])
     return list(paths.values())
 
 
