@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -114,6 +114,9 @@ def _orthanc_status(answer: requests.Response) -> int | None:
 class OrthancServer:
     """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
 
+    created: ClassVar[list[OrthancServer]] = []
+    """Every server made in this process, so that the tests can read every log."""
+
     def __init__(
         self,
         folder: Path,
@@ -125,6 +128,7 @@ class OrthancServer:
         plugin_script: Path = PLUGIN_SCRIPT,
         credentials: tuple[str, str] | None = None,
     ) -> None:
+        OrthancServer.created.append(self)
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -210,8 +214,16 @@ class OrthancServer:
 
     # --- helpers ------------------------------------------------------------
 
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+    def log_text(self, since: int = 0) -> str:
+        """Orthanc's log, from byte ``since`` on (a :meth:`log_size` read earlier)."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])

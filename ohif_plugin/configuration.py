@@ -36,14 +36,19 @@ class Settings:
     """Fill in missing summaries of stored studies in the background after start-up."""
 
     @property
+    def uses_summaries(self) -> bool:
+        """Only the dicom-json source reads the summaries: only then are they kept valid."""
+        return self.data_source is DataSource.DICOM_JSON
+
+    @property
     def preloads(self) -> bool:
         """Summaries are computed at ingestion only where the dicom-json source uses them."""
-        return self.preload and self.data_source is DataSource.DICOM_JSON
+        return self.preload and self.uses_summaries
 
     @property
     def backfills(self) -> bool:
         """Like preloads: only the dicom-json source uses summaries."""
-        return self.backfill_on_startup and self.data_source is DataSource.DICOM_JSON
+        return self.backfill_on_startup and self.uses_summaries
 
 
 KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload", "BundleFolder", "BackfillOnStartup")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.orthanc_server import DEBIAN_ROOT, DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
+from tests.support.orthanc_checks import plugin_errors
 
 ServerFactory = Callable[..., OrthancServer]
 ORTHANC_UNDER_TEST = (
@@ -30,6 +32,32 @@ def pytest_runtest_makereport(
     if report.failed:
         report.sections.append(("Orthanc under test", ORTHANC_UNDER_TEST))
     return report
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "orthanc_log_errors(*patterns): the plugin errors this test provokes in Orthanc's log on purpose "
+        "(regular expressions); any other fails the test",
+    )
+
+
+@pytest.fixture(autouse=True)
+def orthanc_log_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if an Orthanc it used logged an error caused by the plugin, or a Python traceback,
+    unless the test says it provokes that error (``orthanc_log_errors``)."""
+    before = {server: server.log_size() for server in OrthancServer.created}
+    yield
+    markers = request.node.iter_markers("orthanc_log_errors")
+    expected = [re.compile(pattern) for marker in markers for pattern in marker.args]
+    unexpected = [
+        f"{server.log_path}:\n{error}"
+        for server in OrthancServer.created
+        for error in plugin_errors(server, since=before.get(server, 0))
+        if not any(pattern.search(error) for pattern in expected)
+    ]
+    if unexpected:
+        pytest.fail("errors caused by the plugin in Orthanc's log:\n" + "\n".join(unexpected), pytrace=False)
 
 
 @pytest.fixture

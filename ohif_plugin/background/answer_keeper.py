@@ -34,7 +34,7 @@ NICENESS = 10
 class AnswerStore(Protocol):
     def stored_answer(self, study_id: str) -> bytes | None: ...
 
-    def store_answer(self, study_id: str, data: bytes) -> None: ...
+    def store_answer(self, study_id: str, data: bytes, replacing: bool) -> None: ...
 
 
 Assemble = Callable[[list[str], str, str], Assembly]
@@ -106,10 +106,11 @@ class AnswerKeeper(BackgroundThread):
                 self._working = 0
 
     def _keep(self, study_id: str, etag: str, body: bytes) -> None:
-        current = self.stored(study_id)
+        data = self._store.stored_answer(study_id)
+        current = decode(data) if data is not None else None
         if current is not None and current.etag == etag:
             return  # stored meanwhile (several requests asked before it was): no second write
-        self._store.store_answer(study_id, encode(stored_answer(etag, body)))
+        self._store.store_answer(study_id, encode(stored_answer(etag, body)), replacing=data is not None)
 
     def _prepare(self, study_id: str) -> None:
         listing = self._listing(study_id)

@@ -32,6 +32,9 @@ MAX_DEFERRAL = 60.0
 START_WHEN_FILLED = 0.5
 """...or the queue is this full: better to slow a long upload a little than to drop its preloads."""
 
+DROPS_LOGGED = frozenset(10**power for power in range(10))
+"""Dropped offers logged: the 1st, 10th, 100th...: a long burst says so without filling the log."""
+
 _STOP = object()
 
 
@@ -79,7 +82,7 @@ class PreloadWorker(BackgroundThread):
             return True
         except queue.Full:
             self.dropped += 1
-            if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
+            if self.dropped in DROPS_LOGGED:
                 logger.warning(
                     "Preload queue full: %d instance(s) will get their summary on first display", self.dropped
                 )

@@ -21,7 +21,7 @@ PLUGIN_SCRIPT = Path(__file__).resolve().parent.parent / "plugin.py"
 LISTED_FAILURES = 20
 """Failed studies listed one by one in the report; the rest are counted."""
 STORED_ANSWERS_TIMEOUT = 60.0
-"""Seconds to wait for the server to check the stored answers it sent; the summaries are checked after."""
+"""Seconds to wait for the server to store the answers it assembled; the summaries are checked after."""
 
 
 # --- preload -----------------------------------------------------------------
@@ -33,8 +33,7 @@ def has_valid_summary(client: OrthancClient, instance_id: str) -> bool:
 
 
 def wait_for_stored_answers(client: OrthancClient, timeout: float = STORED_ANSWERS_TIMEOUT) -> None:
-    """Until the server has checked the answers it sent from storage: that check, in the background,
-    computes the summaries missing since (see ohif_plugin.background.answer_keeper)."""
+    """Until the server has stored the answers it assembled (see ohif_plugin.background.answer_keeper)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = client.get_json("/ohif/api/status")
@@ -57,6 +56,10 @@ def preload_study(client: OrthancClient, study_id: str) -> Outcome:
         return Outcome(study_id, Result.FAILED, reason="the study was deleted meanwhile")
     if all(has_valid_summary(client, instance_id) for instance_id in instance_ids):
         return Outcome(study_id, Result.SKIPPED, len(instance_ids))
+    # A stored answer would be sent as it is: without it, the server assembles the study, which computes
+    # every summary missing. It is stored again after.
+    with contextlib.suppress(NotFound):
+        client.delete(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}")
     try:
         answer = json.loads(client.request("GET", f"/studies/{study_id}/ohif-dicom-json"))
     except NotFound:

@@ -116,14 +116,30 @@ class OrthancClient:
         return json.loads(self.request("POST", path, body))
 
     def delete(self, path: str) -> None:
-        self.request("DELETE", path)
+        """DELETE a metadata or an attachment with its revision in If-Match, which Orthanc asks for
+        under "CheckRevisions" (and ignores otherwise)."""
+        revision = self.revision(path)
+        self.request("DELETE", path, headers={"If-Match": revision} if revision else None)
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
+    def revision(self, path: str) -> str | None:
+        """The ETag of a metadata or an attachment (its revision); None if it has none."""
+        etag = self._exchange("GET", path)[1].get("ETag")
+        return str(etag) if etag else None
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> bytes:
         """The answer's body for a 2xx status; raises OrthancError with a one-line message."""
+        return self._exchange(method, path, body, headers)[0]
+
+    def _exchange(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The answer's body and headers for a 2xx status; raises OrthancError with a one-line message."""
         for attempt in (1, 2):
             connection, reused = self._connection()
             try:
-                connection.request(method, self._prefix + path, body=body, headers=self._headers)
+                connection.request(method, self._prefix + path, body=body, headers={**self._headers, **(headers or {})})
                 response = connection.getresponse()
                 data = response.read()
                 break
@@ -143,7 +159,7 @@ class OrthancClient:
             self.close()
         status = response.status
         if 200 <= status < 300:
-            return data
+            return data, dict(response.getheaders())
         if status == 401:
             raise Unauthorized(f"Orthanc at {self.url} refused the credentials (401): use --user or a .netrc entry")
         if status == 403:

@@ -80,14 +80,15 @@ def lifecycle_table(orthanc: Any, lifecycle: Lifecycle) -> dict[ChangeKey, Chang
 
 
 def preload_table(
-    orthanc: Any,
-    new_instance: ChangeHandler,
-    stable_study: ChangeHandler,
-    instance_metadata: ChangeHandler,
+    orthanc: Any, new_instance: ChangeHandler, stable_study: ChangeHandler
 ) -> dict[ChangeKey, ChangeHandler]:
-    """With Preload on: new instances, stable studies, and instances' metadata changed."""
+    """With Preload on: new instances' summaries, and a stable study's answer, ahead of any display."""
     return {
         orthanc.ChangeType.NEW_INSTANCE: new_instance,
         orthanc.ChangeType.STABLE_STUDY: stable_study,
-        (orthanc.ChangeType.UPDATED_METADATA, orthanc.ResourceType.INSTANCE): instance_metadata,
     }
+
+
+def repair_table(orthanc: Any, instance_metadata: ChangeHandler) -> dict[ChangeKey, ChangeHandler]:
+    """Wherever summaries are used: an instance's metadata changed behind the plugin's back."""
+    return {(orthanc.ChangeType.UPDATED_METADATA, orthanc.ResourceType.INSTANCE): instance_metadata}

@@ -95,7 +95,9 @@ class RestHandlers:
 
     def status(self) -> dict[str, Any]:
         worker = self.worker
-        preload = PreloadState(True, worker.pending(), worker.dropped) if worker else PreloadState(False, 0, 0)
+        preload = PreloadState(False, 0, 0)
+        if worker is not None and self.settings.preloads:
+            preload = PreloadState(True, worker.pending(), worker.dropped)
         return status_answer(
             plugin_version=__version__,
             ohif=self.ohif_version,

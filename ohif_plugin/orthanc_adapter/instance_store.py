@@ -9,7 +9,6 @@ HTTP with its revision where "CheckRevisions" asks for one
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -18,7 +17,7 @@ import orthanc
 
 from ohif_plugin.orthanc_adapter.errors import instance_gone, is_revision_conflict, is_unknown
 from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
-from ohif_plugin.orthanc_adapter.revisions import InstanceMissing, RevisionWriter
+from ohif_plugin.orthanc_adapter.revisions import InstanceMissing, RevisionsUnavailable, RevisionWriter
 from ohif_plugin.study_json.listing import ORTHANC_ID, SeriesListing, StudyListing
 from ohif_plugin.study_json.stored_answer import ATTACHMENT as ANSWER_ATTACHMENT
 from ohif_plugin.study_json.summary_cache import InstanceGone
@@ -32,8 +31,15 @@ class OrthancInstanceStore:
     ``revisions`` replaces a summary or an answer where the internal API cannot ("CheckRevisions": true).
     """
 
-    def __init__(self, revisions: RevisionWriter | None = None, own_writes: OwnWrites | None = None) -> None:
+    def __init__(
+        self,
+        revisions: RevisionWriter | None = None,
+        own_writes: OwnWrites | None = None,
+        check_revisions: bool = False,
+    ) -> None:
         self.revisions = revisions
+        self.check_revisions = check_revisions
+        """Orthanc's "CheckRevisions": a value is replaced only with its revision."""
         self.own_writes = own_writes
         """Where the change events of metadata are followed: the summaries this process writes."""
         self.extended_find: bool | None = None
@@ -145,30 +151,26 @@ class OrthancInstanceStore:
                 return None
             raise
 
-    def store_summary(self, instance_id: str, value: bytes) -> None:
+    def store_summary(self, instance_id: str, value: bytes, replacing: bool) -> None:
         if self.own_writes is None:
-            self._write_summary(instance_id, value)
+            self._write_summary(instance_id, value, replacing)
             return
         self.own_writes.wrote(instance_id)
         try:
-            self._write_summary(instance_id, value)
+            self._write_summary(instance_id, value, replacing)
         except BaseException:
             self.own_writes.failed(instance_id)
             raise
 
-    def _write_summary(self, instance_id: str, value: bytes) -> None:
+    def _write_summary(self, instance_id: str, value: bytes, replacing: bool) -> None:
         try:
-            orthanc.RestApiPut(f"/instances/{instance_id}/metadata/{METADATA_KEY}", value)
-            return
-        except orthanc.OrthancException as error:
-            if not is_revision_conflict(error) or self.revisions is None:
-                if instance_gone(instance_id, error):
-                    raise InstanceGone(instance_id) from None
-                raise
-        try:  # replacing needs If-Match, which only the HTTP server takes
-            self.revisions.replace_metadata(f"/instances/{instance_id}", METADATA_KEY, value)
+            self._put(f"/instances/{instance_id}/metadata/{METADATA_KEY}", value, replacing)
         except InstanceMissing:
             raise InstanceGone(instance_id) from None
+        except orthanc.OrthancException as error:
+            if instance_gone(instance_id, error):
+                raise InstanceGone(instance_id) from None
+            raise
 
     def stored_answer(self, study_id: str) -> bytes | None:
         """The study's stored answer (:mod:`ohif_plugin.study_json.stored_answer`), None if it has none."""
@@ -179,18 +181,41 @@ class OrthancInstanceStore:
                 return None
             raise
 
-    def store_answer(self, study_id: str, data: bytes) -> None:
+    def store_answer(self, study_id: str, data: bytes, replacing: bool) -> None:
         """Nothing stored for a study deleted meanwhile."""
         try:
-            orthanc.RestApiPut(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}", data)
+            self._put(f"/studies/{study_id}/attachments/{ANSWER_ATTACHMENT}", data, replacing)
+        except InstanceMissing:
             return
         except orthanc.OrthancException as error:
-            if is_unknown(error):
-                return
-            if not is_revision_conflict(error) or self.revisions is None:
+            if not is_unknown(error):
                 raise
-        with contextlib.suppress(InstanceMissing):  # replacing needs If-Match, which only the HTTP server takes
-            self.revisions.replace_attachment(f"/studies/{study_id}", ANSWER_ATTACHMENT, data)
+
+    def _put(self, path: str, value: bytes, replacing: bool) -> None:
+        """Write ``value`` at ``path`` (a metadata or an attachment).
+
+        With "CheckRevisions", Orthanc replaces a value only given its revision
+        in If-Match, which only its HTTP server takes, and it logs a refused
+        internal write as an error: a replacement goes over HTTP from the start.
+        A new value needs no revision and takes the internal API; if another
+        writer stored one meanwhile, the refusal sends it over HTTP too.
+        """
+        if replacing and self.check_revisions:
+            self._replace(path, value)
+            return
+        try:
+            orthanc.RestApiPut(path, value)
+        except orthanc.OrthancException as error:
+            if not is_revision_conflict(error):
+                raise
+            self._replace(path, value)
+
+    def _replace(self, path: str, value: bytes) -> None:
+        if self.revisions is None:
+            raise RevisionsUnavailable(
+                f"cannot replace {path}: \"CheckRevisions\" is on and Orthanc's HTTP server is off"
+            )
+        self.revisions.replace(path, value)
 
     def all_studies(self) -> list[str]:
         """Orthanc identifiers of every study, for the backfill."""

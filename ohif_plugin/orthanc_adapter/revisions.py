@@ -28,6 +28,10 @@ class RevisionConflict(Exception):
     """The metadata kept changing under us; nothing was written."""
 
 
+class RevisionsUnavailable(Exception):
+    """A value must be replaced with its revision, and Orthanc's HTTP server, which takes it, is off."""
+
+
 class InstanceMissing(Exception):
     """Orthanc answered 404 to the write: the instance is gone."""
 
@@ -67,16 +71,9 @@ class RevisionWriter:
             error.read()
             return int(error.code), ""
 
-    def replace_metadata(self, resource_path: str, key: str, value: bytes) -> None:
-        """PUT ``value`` as metadata ``key`` of ``resource_path`` (e.g. ``/instances/ID``), with its revision."""
-        self._replace(f"{resource_path}/metadata/{key}", value)
-
-    def replace_attachment(self, resource_path: str, name: str, value: bytes) -> None:
-        """PUT ``value`` as attachment ``name`` of ``resource_path`` (e.g. ``/studies/ID``), with its revision."""
-        self._replace(f"{resource_path}/attachments/{name}", value)
-
-    def _replace(self, path: str, value: bytes) -> None:
-        """PUT ``value`` at ``path`` with the revision (ETag) that a GET of ``path`` gives."""
+    def replace(self, path: str, value: bytes) -> None:
+        """PUT ``value`` at ``path`` (``/instances/ID/metadata/4202``, ``/studies/ID/attachments/4202``)
+        with the revision (ETag) that a GET of ``path`` gives; a value not there yet needs none."""
         for _ in range(ATTEMPTS):
             status, etag = self._request("GET", path)
             headers = {"If-Match": etag} if status == 200 and etag else {}

@@ -13,7 +13,14 @@ from ohif_plugin.background.backfill import Backfill
 from ohif_plugin.background.periodic import Periodic
 from ohif_plugin.background.preload import DEFAULT_CAPACITY, PreloadWorker
 from ohif_plugin.configuration import ConfigurationError, DataSource, Settings, parse_settings, unknown_keys
-from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, lifecycle_table, preload_table, unless_echo
+from ohif_plugin.orthanc_adapter.changes import (
+    ChangeEvents,
+    Lifecycle,
+    lifecycle_table,
+    preload_table,
+    repair_table,
+    unless_echo,
+)
 from ohif_plugin.orthanc_adapter.handlers import RestHandlers
 from ohif_plugin.orthanc_adapter.instance_store import OrthancInstanceStore
 from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
@@ -53,7 +60,8 @@ def initialize() -> RestHandlers | None:
         logger.warning('unknown key "OHIF"."%s" is ignored', key)
 
     revisions = RevisionWriter.from_configuration(configuration, orthanc.GenerateRestApiAuthorizationToken())
-    store = OrthancInstanceStore(revisions, OwnWrites() if settings.preloads else None)
+    own_writes = OwnWrites()
+    store = OrthancInstanceStore(revisions, own_writes, check_revisions=configuration.get("CheckRevisions") is True)
     counters = Counters()
     cache = SummaryCache(store, counters)
     keeper = AnswerKeeper(store.study_listing, cache.prepare, store)
@@ -61,7 +69,7 @@ def initialize() -> RestHandlers | None:
     answers = StudyAnswers(store.study_listing, cache.assemble, compresses is True, counters=counters, keeper=keeper)
     worker = (
         PreloadWorker(cache.preload, _preload_failed, repair=cache.repair, capacity=PRELOAD_CAPACITY)
-        if settings.preloads
+        if settings.uses_summaries
         else None
     )
     backfill = Backfill(cache, store, store.all_studies) if settings.backfills else None
@@ -78,15 +86,12 @@ def initialize() -> RestHandlers | None:
     threads = [thread for thread in (keeper, worker, metrics, backfill) if thread is not None]
     lifecycle = Lifecycle(threads, on_started)
     table = lifecycle_table(orthanc, lifecycle)
-    if worker is not None and store.own_writes is not None:  # Preload on
-        table |= preload_table(
-            orthanc,
-            new_instance=worker.offer,
-            # Like DICOMweb's cache at a stable series: a stable study's first display is a stored answer.
-            stable_study=keeper.prepare,
-            # A summary deleted or overwritten through the REST API is computed again.
-            instance_metadata=unless_echo(store.own_writes, worker.offer_repair),
-        )
+    if worker is not None:
+        # A summary deleted or overwritten through the REST API is computed again.
+        table |= repair_table(orthanc, unless_echo(own_writes, worker.offer_repair))
+    if worker is not None and settings.preloads:
+        # Like DICOMweb's cache at a stable series: a stable study's first display is a stored answer.
+        table |= preload_table(orthanc, new_instance=worker.offer, stable_study=keeper.prepare)
 
     register_rest_route(STUDY_ROUTE, handlers.serve_study)
     register_rest_route(DOCUMENT_ROUTE, handlers.serve_document)

@@ -37,8 +37,8 @@ class InstanceStore(Protocol):
     def read_dicom(self, instance_id: str) -> bytes:
         """The DICOM file; raises InstanceGone."""
 
-    def store_summary(self, instance_id: str, value: bytes) -> None:
-        """Write metadata 4202; raises InstanceGone."""
+    def store_summary(self, instance_id: str, value: bytes, replacing: bool) -> None:
+        """Write metadata 4202 (``replacing`` one the instance has); raises InstanceGone."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class SummaryCache:
             logger.info("Instance %s: stale or corrupt summary, recomputing", instance_id)
         summary = summarize(self._store.read_dicom(instance_id))
         try:
-            self._store.store_summary(instance_id, encode_summary(summary))
+            self._store.store_summary(instance_id, encode_summary(summary), replacing=stored is not None)
         except InstanceGone:
             raise
         except Exception as error:  # the instance is still shown; its summary is stored another time
@@ -126,7 +126,11 @@ class SummaryCache:
         self.summary_of(instance_id, {instance_id: stored}, counted=False)
 
     def preload(self, instance_id: str) -> None:
-        """Compute and store the summary of a newly received instance."""
+        """Compute and store the summary of a newly received instance, unless it has a valid one: a display
+        came first, or its summary was written with it (by another server, or the C++ plugin)."""
+        stored = self._store.stored_summary(instance_id)
+        if stored is not None and decode_summary(stored) is not None:
+            return
         summary = summarize(self._store.read_dicom(instance_id))
-        self._store.store_summary(instance_id, encode_summary(summary))
+        self._store.store_summary(instance_id, encode_summary(summary), replacing=stored is not None)
         self.counters.computed += 1

@@ -15,8 +15,8 @@
 - ``StudiesAssembled``: studies assembled from their summaries, for a
   request or in the background; an open of an unchanged study adds none.
 
-``StoredAnswers.QueueLength``: studies whose answer waits to be stored, or
-checked after it was sent from storage.
+``StoredAnswers.QueueLength``: studies whose answer waits to be stored (after
+an assembly, or when the study became stable).
 """
 
 from __future__ import annotations

@@ -89,6 +89,7 @@ def test_a_hostile_router_basename_is_a_plain_string_in_the_viewer(
     assert config["routerBasename"] == basename
 
 
+@pytest.mark.orthanc_log_errors(r"OHIF plugin: configuration error: ")
 @pytest.mark.parametrize(
     "basename", ["javascript:window.pwned=1//", "data:text/html,<script>window.pwned=1</script>", ""]
 )

@@ -11,6 +11,7 @@ from harness.orthanc_server import REPOSITORY, OrthancServer
 from ohif_plugin.summaries.codec import decode_summary
 from tests.conftest import ServerFactory
 from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import plugin_unloaded
 
 WAIT = 120.0  # seconds; only reached when something is wrong
 
@@ -55,8 +56,9 @@ def test_backfill_on_startup_fills_in_missing_and_stale_summaries(make_server: S
     server = make_server(ohif={"Preload": False})
     studies = [upload_study(server, size) for size in (3, 2, 4)]
     assert server.study_json(studies[0]["id"]).status_code == 200  # this one has its summaries already
-    server.put_metadata(studies[0]["instances"][1], b"stale")
     assert status(server)["Backfill"] is None  # off by default
+    with plugin_unloaded(server):  # a summary made stale while the plugin was not there to repair it
+        server.put_metadata(studies[0]["instances"][1], b"stale")
 
     restart_with(server, {"Preload": False, "BackfillOnStartup": True})
     backfill = wait_for_backfill(server, "finished")

@@ -298,7 +298,7 @@ def test_a_corrupt_summary_of_a_file_that_cannot_be_summarized_is_logged_and_lef
     make_server: ServerFactory,
 ) -> None:
     """Recomputing is impossible (the stored file is damaged): logged, the rest served, never 500."""
-    first = make_server("damaged", ohif={"Preload": False})
+    first = make_server("damaged", with_plugin_script=False)  # damaged before the plugin came
     spec = factory.StudySpec()
     ids = first.upload_all([factory.to_bytes(ds) for ds in factory.ct_series(spec, 2, size=8)])
     damaged = ids[1]

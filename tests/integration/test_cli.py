@@ -22,6 +22,7 @@ from ohif_plugin.summaries.codec import decode_summary, encode_summary
 from ohif_plugin.summaries.extensions import EXTENSIONS_KEY
 from tests.conftest import ServerFactory
 from tests.support import dicom_factory as factory
+from tests.support.orthanc_checks import plugin_unloaded
 
 TOOL = REPOSITORY / ".venv" / "bin" / "ohif-plugin"
 WAIT = 60.0  # seconds; only reached when something is wrong
@@ -92,13 +93,14 @@ def test_preload_resumes_where_summaries_are_missing_or_stale(server: OrthancSer
     needs_extensions: dict[str, Any] = {"id": server.study_of(multiframe_id), "instances": [multiframe_id]}
     for study in (complete, missing_one, stale, needs_extensions):
         assert server.study_json(study["id"]).status_code == 200  # computes and stores every summary
-    server.session.delete(f"{server.url}/instances/{missing_one['instances'][1]}/metadata/4202").raise_for_status()
-    server.put_metadata(stale["instances"][0], b"not base64 at all")
-    # As the C++ plugin writes it: valid for a plain image, stale where extensions are needed.
-    without_extensions = decode_summary(server.metadata(multiframe_id) or b"")
-    assert without_extensions is not None
-    without_extensions.pop(EXTENSIONS_KEY)
-    server.put_metadata(multiframe_id, encode_summary(without_extensions))
+    with plugin_unloaded(server):  # changed while the plugin was not there to repair them
+        server.session.delete(f"{server.url}/instances/{missing_one['instances'][1]}/metadata/4202").raise_for_status()
+        server.put_metadata(stale["instances"][0], b"not base64 at all")
+        # As the C++ plugin writes it: valid for a plain image, stale where extensions are needed.
+        without_extensions = decode_summary(server.metadata(multiframe_id) or b"")
+        assert without_extensions is not None
+        without_extensions.pop(EXTENSIONS_KEY)
+        server.put_metadata(multiframe_id, encode_summary(without_extensions))
 
     answer = run_tool("preload", server=server)
     assert answer.returncode == 0, answer.stderr
@@ -137,6 +139,9 @@ def test_preload_since_a_date_takes_only_studies_changed_after_it(server: Orthan
     assert all_valid(server, old)
 
 
+@pytest.mark.orthanc_log_errors(
+    r"OHIF plugin: Instance \S+ left out of study", r"plugin service 3000: The specified path"
+)
 def test_a_study_that_cannot_be_summarized_fails_the_run(server: OrthancServer) -> None:
     good, broken = upload_studies(server, [2, 3])
     # The file of one instance disappears from the storage behind Orthanc's back.
@@ -242,16 +247,30 @@ def test_clear_cache_dry_run_deletes_nothing_then_clears(server: OrthancServer) 
     assert all_valid(server, first) and all_valid(server, second)
     assert all(server.get(answer).status_code == 200 for answer in answers)
 
-    only_first = run_tool("clear-cache", "--study", first["uid"], server=server)
-    assert only_first.returncode == 0, only_first.stderr
-    assert "3 summaries deleted" in only_first.stdout
-    assert none_stored(server, first)
-    assert all_valid(server, second)
-    assert [server.get(answer).status_code for answer in answers] == [404, 200]
+    # Cleared as when the plugin is uninstalled: a running plugin computes deleted summaries again.
+    with plugin_unloaded(server):
+        only_first = run_tool("clear-cache", "--study", first["uid"], server=server)
+        assert only_first.returncode == 0, only_first.stderr
+        assert "3 summaries deleted" in only_first.stdout
+        assert none_stored(server, first)
+        assert all_valid(server, second)
+        assert [server.get(answer).status_code for answer in answers] == [404, 200]
 
-    everything = run_tool("clear-cache", server=server)
-    assert "2 summaries deleted" in everything.stdout
-    assert none_stored(server, second)
+        everything = run_tool("clear-cache", server=server)
+        assert "2 summaries deleted" in everything.stdout
+        assert none_stored(server, second)
+
+
+def test_summaries_cleared_while_the_plugin_runs_are_computed_again(server: OrthancServer) -> None:
+    (study,) = upload_studies(server, [3])
+    assert run_tool("preload", server=server).returncode == 0
+    cleared = run_tool("clear-cache", server=server)
+    assert cleared.returncode == 0, cleared.stderr
+    assert "3 summaries deleted" in cleared.stdout
+    deadline = time.monotonic() + 30
+    while not all_valid(server, study):
+        assert time.monotonic() < deadline, "the cleared summaries were not computed again"
+        time.sleep(0.1)
 
 
 def test_errors_are_one_clear_line_with_a_non_zero_status(make_server: ServerFactory, tmp_path: Path) -> None:
@@ -350,3 +369,17 @@ def test_tls_is_verified_against_a_ca_bundle_or_skipped_on_request(server: Ortha
         trusted = run_tool("preload", "--ca-bundle", str(certificate), "--url", url)
         assert trusted.returncode == 0, trusted.stderr
     assert all_valid(server, study)
+
+
+def test_with_check_revisions_clear_cache_deletes_with_each_revision(make_server: ServerFactory) -> None:
+    server = make_server(ohif={"Preload": False}, configuration={"CheckRevisions": True})
+    (study,) = upload_studies(server, [3])
+    assert run_tool("preload", server=server).returncode == 0
+    server.wait_until_stored_answers_done()
+    assert all_valid(server, study)
+    with plugin_unloaded(server):  # else the plugin computes them again at once
+        cleared = run_tool("clear-cache", server=server)
+        assert cleared.returncode == 0, cleared.stderr
+        assert "3 summaries deleted" in cleared.stdout
+        assert none_stored(server, study)
+        assert server.get(f"/studies/{study['id']}/attachments/4202").status_code == 404

@@ -254,6 +254,7 @@ def test_stopping_orthanc_stops_the_worker_and_unwritten_summaries_come_later(ma
     assert all(again.metadata(instance_id) is not None for instance_id in ids)
 
 
+@pytest.mark.orthanc_log_errors(r"OHIF plugin: configuration error: ")
 @pytest.mark.parametrize(
     ("ohif", "expected"),
     [

@@ -526,6 +526,7 @@ def test_paths_that_are_not_utf8_get_404_not_500(orthanc: OrthancServer) -> None
 # --- what the administrator sees when something is missing --------------------------------------
 
 
+@pytest.mark.orthanc_log_errors(r"the DICOMweb plugin is not loaded")
 def test_dicom_web_without_the_dicomweb_plugin_is_reported_once_and_answers_503(
     make_server: ServerFactory,
 ) -> None:
@@ -544,6 +545,7 @@ def test_dicom_web_without_the_dicomweb_plugin_is_reported_once_and_answers_503(
     assert len(dicomweb_errors) == 1, dicomweb_errors
 
 
+@pytest.mark.orthanc_log_errors(r"the OHIF bundle is missing from")
 def test_missing_bundle_is_reported_once_and_the_study_json_still_works(
     make_server: ServerFactory, tmp_path: Path
 ) -> None:

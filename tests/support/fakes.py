@@ -59,9 +59,11 @@ class MemoryStore:
             raise InstanceGone(instance_id)
         return self.files[instance_id]
 
-    def store_summary(self, instance_id: str, value: bytes) -> None:
+    def store_summary(self, instance_id: str, value: bytes, replacing: bool) -> None:
         if instance_id not in self.files:
             raise InstanceGone(instance_id)
+        # Orthanc under "CheckRevisions" refuses to replace a value the writer did not say it replaces.
+        assert replacing == (instance_id in self.metadata), f"{instance_id}: replacing={replacing}"
         self.writes.append(instance_id)
         self.metadata[instance_id] = value
 
@@ -101,7 +103,8 @@ class FakeAnswerStore:
         self.reads += 1
         return self.values.get(study_id)
 
-    def store_answer(self, study_id: str, data: bytes) -> None:
+    def store_answer(self, study_id: str, data: bytes, replacing: bool) -> None:
+        assert replacing == (study_id in self.values), f"{study_id}: replacing={replacing}"
         self.values[study_id] = data
 
 

@@ -9,6 +9,8 @@ import http.client
 import json
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from harness.orthanc_server import REPOSITORY, OrthancServer
@@ -18,17 +20,41 @@ LOG_LINE = re.compile(r"[EWIT]\d{4} ")
 """The start of a line of Orthanc's log; a line without it continues the message before (a traceback)."""
 
 
-def plugin_errors(server: OrthancServer) -> list[str]:
-    """The plugin's errors in Orthanc's log, each with its traceback, if it has one."""
+NOT_CAUSED_BY_THE_PLUGIN = {
+    "plugin service 26: Unknown DICOM tag": "OHIF's QIDO queries ask for their fields as one URL-encoded, "
+    "comma-separated includefield, which the DICOMweb plugin 1.7 looks up as one tag (dicom-web data source)",
+    "plugin service 2000: Error in the network protocol": "the browser closed the connection while an answer "
+    "was being sent (a page closed or left while it loaded)",
+}
+"""Error lines that name a plugin service but come from elsewhere, and why: they are not the plugin's."""
+
+
+def is_plugin_error(line: str) -> bool:
+    """An error line of Orthanc's log that the plugin caused: its own, or a service call of its that failed."""
+    if not line.startswith("E"):
+        return False
+    if "OHIF plugin" in line:
+        return True
+    return "Exception while invoking plugin service" in line and not any(
+        cause in line for cause in NOT_CAUSED_BY_THE_PLUGIN
+    )
+
+
+def plugin_errors(server: OrthancServer, since: int = 0) -> list[str]:
+    """The plugin's errors in Orthanc's log (from byte ``since`` on), each with the lines that continue it,
+    and every Python traceback."""
     errors: list[str] = []
     in_error = False
-    for line in server.log_text().splitlines():
+    for line in server.log_text(since).splitlines():
         if LOG_LINE.match(line):
-            in_error = line.startswith("E") and "OHIF plugin" in line
+            in_error = is_plugin_error(line)
             if in_error:
                 errors.append(line)
         elif in_error:
             errors[-1] += "\n" + line
+        elif line.startswith("Traceback (most recent call last)"):
+            errors.append(line)
+            in_error = True
     return errors
 
 
@@ -98,3 +124,18 @@ def hashed_bundle_file() -> str:
     return names[0]
 
 
+
+
+@contextmanager
+def plugin_unloaded(server: OrthancServer) -> Iterator[OrthancServer]:
+    """The server restarted without the plugin for the block, then with it again: what the block writes
+    (a summary deleted or damaged, say), the plugin never sees written, as before it was installed."""
+    script = server.config.pop("PythonScript")
+    server.stop()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.config["PythonScript"] = script
+        server.start()

@@ -78,7 +78,7 @@ def test_a_study_whose_answer_is_stored_with_its_etag_is_not_assembled_again(
     done(keeper)
     writes: list[bytes] = []
 
-    def recorded(study_id: str, data: bytes) -> None:
+    def recorded(study_id: str, data: bytes, replacing: bool) -> None:
         writes.append(data)
 
     store.store_answer = recorded  # type: ignore[method-assign]
@@ -117,7 +117,7 @@ def test_the_queue_is_bounded(keeper: AnswerKeeper) -> None:
 def test_a_failing_store_is_logged_and_the_worker_goes_on(
     store: FakeAnswerStore, keeper: AnswerKeeper, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(study_id: str, data: bytes) -> None:
+    def broken(study_id: str, data: bytes, replacing: bool) -> None:
         raise RuntimeError("disk full")
 
     writes: list[str] = []
@@ -126,7 +126,7 @@ def test_a_failing_store_is_logged_and_the_worker_goes_on(
     keeper.start()
     done(keeper)
     assert "Storing the answer of study study failed" in caplog.text
-    store.store_answer = lambda study_id, data: writes.append(study_id)  # type: ignore[method-assign]
+    store.store_answer = lambda study_id, data, replacing: writes.append(study_id)  # type: ignore[method-assign]
     keeper.keep("other", "etag", b"{}")
     done(keeper)
     assert writes == ["other"]

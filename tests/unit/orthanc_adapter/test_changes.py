@@ -9,7 +9,14 @@ import pytest
 
 from ohif_plugin.background.thread import BackgroundThread
 from ohif_plugin.orthanc_adapter import changes
-from ohif_plugin.orthanc_adapter.changes import ChangeEvents, Lifecycle, lifecycle_table, preload_table, unless_echo
+from ohif_plugin.orthanc_adapter.changes import (
+    ChangeEvents,
+    Lifecycle,
+    lifecycle_table,
+    preload_table,
+    repair_table,
+    unless_echo,
+)
 from ohif_plugin.orthanc_adapter.own_writes import OwnWrites
 from tests.support.fakes import WAIT, ChangeType, ResourceType, stand_in_orthanc
 
@@ -49,8 +56,11 @@ def test_the_table_follows_the_change_types_by_name() -> None:
     stable: list[str] = []
     metadata: list[str] = []
     lifecycle = Lifecycle([])
-    table = lifecycle_table(stand_in_orthanc(), lifecycle) | preload_table(
-        stand_in_orthanc(), new.append, stable.append, metadata.append
+    orthanc = stand_in_orthanc()
+    table = (
+        lifecycle_table(orthanc, lifecycle)
+        | preload_table(orthanc, new.append, stable.append)
+        | repair_table(orthanc, metadata.append)
     )
     assert table == {
         ChangeType.ORTHANC_STARTED: lifecycle.started,
@@ -70,7 +80,7 @@ def test_without_preload_only_the_lifecycle_is_followed() -> None:
 def test_a_new_instance_dispatched_through_the_table_reaches_its_handler() -> None:
     offered: list[str] = []
     stable: list[str] = []
-    events = ChangeEvents(preload_table(stand_in_orthanc(), offered.append, stable.append, lambda _: None))
+    events = ChangeEvents(preload_table(stand_in_orthanc(), offered.append, stable.append))
     events(ChangeType.NEW_INSTANCE, ResourceType.INSTANCE, "instance-1")
     events(ChangeType.STABLE_STUDY, ResourceType.STUDY, "study-1")
     assert offered == ["instance-1"]
@@ -79,7 +89,7 @@ def test_a_new_instance_dispatched_through_the_table_reaches_its_handler() -> No
 
 def test_metadata_changes_are_followed_at_the_instance_level_only() -> None:
     changed: list[str] = []
-    events = ChangeEvents(preload_table(stand_in_orthanc(), lambda _: None, lambda _: None, changed.append))
+    events = ChangeEvents(repair_table(stand_in_orthanc(), changed.append))
     events(ChangeType.UPDATED_METADATA, ResourceType.STUDY, "study-1")
     events(ChangeType.UPDATED_METADATA, ResourceType.SERIES, "series-1")
     events(ChangeType.UPDATED_METADATA, ResourceType.INSTANCE, "instance-1")

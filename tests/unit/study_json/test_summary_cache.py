@@ -226,7 +226,7 @@ def test_preparing_an_answer_counts_nothing_as_served_or_reused(store: MemorySto
 class RefusingStore(MemoryStore):
     """Every write fails, as a metadata PUT that Orthanc refuses."""
 
-    def store_summary(self, instance_id: str, value: bytes) -> None:
+    def store_summary(self, instance_id: str, value: bytes, replacing: bool) -> None:
         raise RuntimeError("A bad revision number was provided")
 
 
@@ -276,3 +276,14 @@ def test_a_repair_computes_a_deleted_or_damaged_summary_again(store: MemoryStore
 def test_a_repair_of_a_deleted_instance_raises_instance_gone(store: MemoryStore) -> None:
     with pytest.raises(InstanceGone):
         SummaryCache(store).repair("gone")
+
+
+def test_preload_leaves_a_valid_summary_alone_and_replaces_a_stale_one(store: MemoryStore, study: StudySpec) -> None:
+    store.metadata["valid"] = _encode(_add_ct(store, study, "valid", 0))
+    expected = _add_ct(store, study, "stale", 1)
+    store.metadata["stale"] = b"not a summary"
+    cache = SummaryCache(store)
+    cache.preload("valid")
+    cache.preload("stale")
+    assert store.reads == ["stale"] and store.writes == ["stale"]
+    assert _decode(store.metadata["stale"]) == expected
