@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.orthanc_server import DEBIAN_ROOT, DICOMWEB_PLUGIN, PYTHON_PLUGIN, RELEASE, OrthancServer
-from tests.support.orthanc_checks import plugin_errors
+from tests.support.orthanc_checks import errors_caused_by_the_plugin
 
 ServerFactory = Callable[..., OrthancServer]
 ORTHANC_UNDER_TEST = (
@@ -53,7 +53,7 @@ def orthanc_log_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     unexpected = [
         f"{server.log_path}:\n{error}"
         for server in OrthancServer.created
-        for error in plugin_errors(server, since=before.get(server, 0))
+        for error in errors_caused_by_the_plugin(server, since=before.get(server, 0))
         if not any(pattern.search(error) for pattern in expected)
     ]
     if unexpected:

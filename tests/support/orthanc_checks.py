@@ -9,7 +9,7 @@ import http.client
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,31 +29,44 @@ NOT_CAUSED_BY_THE_PLUGIN = {
 """Error lines that name a plugin service but come from elsewhere, and why: they are not the plugin's."""
 
 
-def is_plugin_error(line: str) -> bool:
+def is_plugin_line(line: str) -> bool:
+    """An error line that the plugin wrote itself."""
+    return line.startswith("E") and "OHIF plugin" in line
+
+
+def is_caused_by_the_plugin(line: str) -> bool:
     """An error line of Orthanc's log that the plugin caused: its own, or a service call of its that failed."""
-    if not line.startswith("E"):
-        return False
-    if "OHIF plugin" in line:
+    if is_plugin_line(line):
         return True
-    return "Exception while invoking plugin service" in line and not any(
-        cause in line for cause in NOT_CAUSED_BY_THE_PLUGIN
+    return (
+        line.startswith("E")
+        and "Exception while invoking plugin service" in line
+        and not any(cause in line for cause in NOT_CAUSED_BY_THE_PLUGIN)
     )
 
 
 def plugin_errors(server: OrthancServer, since: int = 0) -> list[str]:
-    """The plugin's errors in Orthanc's log (from byte ``since`` on), each with the lines that continue it,
-    and every Python traceback."""
+    """The plugin's own error lines in Orthanc's log (from byte ``since`` on), each with its traceback."""
+    return _errors(server.log_text(since), is_plugin_line)
+
+
+def errors_caused_by_the_plugin(server: OrthancServer, since: int = 0) -> list[str]:
+    """:func:`plugin_errors`, Orthanc's errors of the plugin's service calls, and every Python traceback."""
+    return _errors(server.log_text(since), is_caused_by_the_plugin)
+
+
+def _errors(log: str, wanted: Callable[[str], bool]) -> list[str]:
     errors: list[str] = []
     in_error = False
-    for line in server.log_text(since).splitlines():
+    for line in log.splitlines():
         if LOG_LINE.match(line):
-            in_error = is_plugin_error(line)
+            in_error = wanted(line)
             if in_error:
                 errors.append(line)
         elif in_error:
             errors[-1] += "\n" + line
-        elif line.startswith("Traceback (most recent call last)"):
-            errors.append(line)
+        elif wanted is is_caused_by_the_plugin and line.startswith("Traceback (most recent call last)"):
+            errors.append(line)  # a traceback after a line of another level: Python's own report
             in_error = True
     return errors
 
