@@ -47,15 +47,17 @@ def is_caused_by_the_plugin(line: str) -> bool:
 
 def plugin_errors(server: OrthancServer, since: int = 0) -> list[str]:
     """The plugin's own error lines in Orthanc's log (from byte ``since`` on), each with its traceback."""
-    return _errors(server.log_text(since), is_plugin_line)
+    return _errors(server.log_text(since), is_plugin_line, stray_tracebacks=False)
 
 
 def errors_caused_by_the_plugin(server: OrthancServer, since: int = 0) -> list[str]:
     """:func:`plugin_errors`, Orthanc's errors of the plugin's service calls, and every Python traceback."""
-    return _errors(server.log_text(since), is_caused_by_the_plugin)
+    return _errors(server.log_text(since), is_caused_by_the_plugin, stray_tracebacks=True)
 
 
-def _errors(log: str, wanted: Callable[[str], bool]) -> list[str]:
+def _errors(log: str, wanted: Callable[[str], bool], stray_tracebacks: bool) -> list[str]:
+    """The ``wanted`` lines, each with the lines that continue it; ``stray_tracebacks``: also a traceback
+    that follows a line of another kind (Python's own report of an exception)."""
     errors: list[str] = []
     in_error = False
     for line in log.splitlines():
@@ -65,8 +67,8 @@ def _errors(log: str, wanted: Callable[[str], bool]) -> list[str]:
                 errors.append(line)
         elif in_error:
             errors[-1] += "\n" + line
-        elif wanted is is_caused_by_the_plugin and line.startswith("Traceback (most recent call last)"):
-            errors.append(line)  # a traceback after a line of another level: Python's own report
+        elif stray_tracebacks and line.startswith("Traceback (most recent call last)"):
+            errors.append(line)
             in_error = True
     return errors
 
