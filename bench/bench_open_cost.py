@@ -160,11 +160,23 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
                 upcoming = generator.submit(study_files, *plan[index + 1])
             loaded[size].append(upload_all(server.url, files, clients).study_id)
             sent += size
+            keep_pace_with_preload(server)
             if (index + 1) % 5 == 0 or index + 1 == len(plan):
                 elapsed = time.monotonic() - started
                 log(f"  uploaded {index + 1}/{len(plan)} studies, {sent:,}/{total:,} instances, "
                     f"{sent / elapsed:.0f} inst/s, about {(total - sent) * elapsed / sent:.0f} s to go")
     return loaded
+
+
+PRELOAD_BACKLOG = 5_000
+"""Queued instances above which the upload waits: every instance is summarized as it arrives, as in
+normal operation, and none is dropped from the preload queue (which would leave it to its first display)."""
+
+
+def keep_pace_with_preload(server: OrthancServer) -> None:
+    """Wait while the preload queue holds more than :data:`PRELOAD_BACKLOG` instances."""
+    while status(server)["Preload"]["QueueLength"] > PRELOAD_BACKLOG:
+        time.sleep(1.0)
 
 
 def wait_for_every_summary(server: OrthancServer, total: int) -> None:
