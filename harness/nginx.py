@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from harness.orthanc_server import OrthancServer, free_port
 
@@ -56,12 +57,12 @@ http {{
 
 
 TOKEN_MAP = """
-    # The authorization plugin's rule, as a proxy can state it: studies and
-    # instances only with the right token= in the query string.
+    # The authorization plugin's rule, as a proxy can state it: studies,
+    # instances and DICOMweb only with the right token= in the query string.
     map "$uri|$arg_token" $token_missing {{
         default 0;
-        "~^{prefix}(studies|instances)/[^|]*[|]{token}$" 0;
-        "~^{prefix}(studies|instances)/" 1;
+        "~^{prefix}(studies|instances|dicom-web)/[^|]*[|]{token}$" 0;
+        "~^{prefix}(studies|instances|dicom-web)/" 1;
     }}
 """
 
@@ -75,8 +76,8 @@ TOKEN_CHECK = """\
 class Nginx:
     """Proxies ``http://127.0.0.1:<port><prefix>`` to ``upstream`` (start/stop, or a context manager).
 
-    With ``token``, requests under ``<prefix>studies/`` and ``<prefix>instances/``
-    without ``token=<token>`` in their query string are refused (403).
+    With ``token``, requests under ``<prefix>studies/``, ``<prefix>instances/`` and
+    ``<prefix>dicom-web/`` without ``token=<token>`` in their query string are refused (403).
     """
 
     def __init__(
@@ -165,11 +166,14 @@ class Nginx:
 
 @contextlib.contextmanager
 def orthanc_behind_nginx(
-    folder: Path, prefix: str, token: str | None = None
+    folder: Path, prefix: str, token: str | None = None, **options: Any
 ) -> Iterator[tuple[OrthancServer, Nginx]]:
-    """An Orthanc that nginx mounts under ``prefix``, its "RouterBasename" set to match; both stopped at the end."""
+    """An Orthanc that nginx mounts under ``prefix``, its "RouterBasename" set to match; both stopped at the end.
+
+    ``options``: more of :class:`OrthancServer`'s (plugins, configuration).
+    """
     with (
-        OrthancServer(folder / "orthanc", ohif={"RouterBasename": prefix + "ohif/"}) as server,
+        OrthancServer(folder / "orthanc", ohif={"RouterBasename": prefix + "ohif/"}, **options) as server,
         Nginx(folder / "nginx", prefix=prefix, upstream=server.url, token=token) as nginx,
     ):
         yield server, nginx

@@ -30,10 +30,16 @@ class Settings:
     """The text of the UserConfiguration file (read once, at start-up)."""
     preload: bool = True
     dicomweb_root: str = "/dicom-web/"
-    """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side."""
+    """``"DicomWeb"."Root"``: where the DICOMweb plugin answers, on the Orthanc side; empty if unusable."""
     bundle_folder: Path = DEFAULT_BUNDLE_FOLDER
     backfill_on_startup: bool = False
     """Fill in missing summaries of stored studies in the background after start-up."""
+    dicomweb_enabled: bool = True
+    """``"DicomWeb"."Enable"``: false turns the DICOMweb plugin's routes off, STOW-RS included."""
+    saving: bool = True
+    """Whether the viewer may store what it creates (SR, SEG, RTSTRUCT) through STOW-RS."""
+    stow_root: str = ""
+    """Where the viewer stores: a DICOMweb root (a path of this server or a URL); empty for ``dicomweb_root``."""
 
     @property
     def uses_summaries(self) -> bool:
@@ -51,7 +57,16 @@ class Settings:
         return self.backfill_on_startup and self.uses_summaries
 
 
-KNOWN_KEYS = ("DataSource", "RouterBasename", "UserConfiguration", "Preload", "BundleFolder", "BackfillOnStartup")
+KNOWN_KEYS = (
+    "DataSource",
+    "RouterBasename",
+    "UserConfiguration",
+    "Preload",
+    "BundleFolder",
+    "BackfillOnStartup",
+    "Saving",
+    "StowRoot",
+)
 
 
 def default_section() -> dict[str, Any]:
@@ -64,6 +79,8 @@ def default_section() -> dict[str, Any]:
         "Preload": defaults.preload,
         "BundleFolder": "",
         "BackfillOnStartup": defaults.backfill_on_startup,
+        "Saving": defaults.saving,
+        "StowRoot": defaults.stow_root,
     }
 
 
@@ -133,24 +150,35 @@ def parse_settings(configuration: Mapping[str, Any]) -> Settings:
 
     bundle_folder = _string(section, "BundleFolder", "", "the path of a built OHIF bundle, or empty")
 
-    dicomweb_root = "/dicom-web/"
-    if data_source is DataSource.DICOM_WEB:
-        dicomweb = configuration.get("DicomWeb", {})
-        found = dicomweb.get("Root", dicomweb_root) if isinstance(dicomweb, Mapping) else dicomweb
-        if not isinstance(found, str) or not found.startswith("/"):
+    saving = _boolean(section, "Saving", True)
+    stow_root = _string(section, "StowRoot", "", 'a URL path starting with "/", an http(s) URL, or empty')
+    if stow_root and not stow_root.startswith(("/", "http://", "https://")):
+        raise ConfigurationError(
+            f'"{SECTION}"."StowRoot" must be a URL path starting with "/", an http(s) URL, or empty, '
+            f"found {_describe(stow_root)}"
+        )
+
+    dicomweb = configuration.get("DicomWeb", {})
+    dicomweb_root = dicomweb.get("Root", "/dicom-web/") if isinstance(dicomweb, Mapping) else dicomweb
+    if not isinstance(dicomweb_root, str) or not dicomweb_root.startswith("/"):
+        if data_source is DataSource.DICOM_WEB:
             raise ConfigurationError(
-                f'"DicomWeb"."Root" must be a URL path starting with "/", found {_describe(found)}'
+                f'"DicomWeb"."Root" must be a URL path starting with "/", found {_describe(dicomweb_root)}'
             )
-        dicomweb_root = found
+        dicomweb_root = ""  # the dicom-json source only stores there: saving says it is unavailable
+    dicomweb_enabled = not isinstance(dicomweb, Mapping) or dicomweb.get("Enable", True) is not False
 
     return Settings(
         data_source=data_source,
         router_basename=_with_slashes(router_basename),
         user_configuration=user_text,
         preload=preload,
-        dicomweb_root=_with_slashes(dicomweb_root),
+        dicomweb_root=_with_slashes(dicomweb_root) if dicomweb_root else "",
         bundle_folder=Path(bundle_folder) if bundle_folder else DEFAULT_BUNDLE_FOLDER,
         backfill_on_startup=backfill_on_startup,
+        dicomweb_enabled=dicomweb_enabled,
+        saving=saving,
+        stow_root=stow_root.rstrip("/"),
     )
 
 

@@ -23,6 +23,7 @@ from ohif_plugin.study_json.counters import Counters
 from ohif_plugin.study_json.endpoint import StudyAnswers
 from ohif_plugin.web.documents import document_response
 from ohif_plugin.web.links import forwarded_query, open_study_link, requested_study_uids
+from ohif_plugin.web.saving import save_target
 from ohif_plugin.web.status import PreloadState, metric_values, ohif_version, status_answer
 from ohif_plugin.web.viewer import Viewer
 
@@ -115,18 +116,35 @@ class RestHandlers:
 
     def check_dicomweb_plugin(self) -> None:
         """With the dicom-web source, the DICOMweb plugin must answer; else no viewer."""
-        try:
-            plugin = json.loads(orthanc.RestApiGet("/plugins/dicom-web"))
-        except orthanc.OrthancException:
-            plugin = {}
-        if plugin.get("ID") != "dicom-web":
+        if not dicomweb_plugin_loaded():
             self.unavailable = (
                 '"OHIF"."DataSource" is "dicom-web", but the DICOMweb plugin is not loaded '
                 "(install orthanc-dicomweb and add it to \"Plugins\")"
             )
             logger.error("%s; the viewer is not served", self.unavailable)
 
+    def decide_saving(self) -> None:
+        """Where the viewer saves, once every plugin is loaded and the DICOMweb plugin's presence is known."""
+        if self.viewer is None:
+            return
+        target = save_target(self.settings, dicomweb_plugin_loaded())
+        self.viewer.save_to(target)
+        if target.stow_root:
+            logger.info("The viewer saves reports and segmentations through STOW-RS to %s", target.stow_root)
+        elif self.settings.saving:
+            logger.warning("The viewer cannot save reports and segmentations: %s", target.reason)
+        else:
+            logger.info("The viewer does not save reports and segmentations: %s", target.reason)
+
     def follow_compression_default(self) -> None:
         """The configuration does not set "HttpCompressionEnabled": Orthanc's default, read off its version."""
         version = str(json.loads(orthanc.RestApiGet("/system")).get("Version", ""))
         self.answers.http_compression_enabled = http_compression_default(version)
+
+
+def dicomweb_plugin_loaded() -> bool:
+    try:
+        plugin = json.loads(orthanc.RestApiGet("/plugins/dicom-web"))
+    except orthanc.OrthancException:
+        return False
+    return isinstance(plugin, dict) and plugin.get("ID") == "dicom-web"

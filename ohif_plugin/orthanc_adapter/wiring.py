@@ -39,6 +39,7 @@ from ohif_plugin.study_json.endpoint import StudyAnswers
 from ohif_plugin.study_json.summary_cache import InstanceGone, SummaryCache
 from ohif_plugin.web.assets import AssetFolder
 from ohif_plugin.web.explorer import explorer_extension
+from ohif_plugin.web.saving import save_target
 from ohif_plugin.web.viewer import Viewer
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def initialize() -> RestHandlers | None:
     )
     metrics = Periodic("ohif-metrics", METRICS_INTERVAL, handlers.publish_metrics, _metrics_failed)
 
-    on_started = []
+    on_started = [handlers.decide_saving]
     if settings.data_source is DataSource.DICOM_WEB:
         on_started.append(handlers.check_dicomweb_plugin)
     if compresses is None:
@@ -115,7 +116,8 @@ def initialize() -> RestHandlers | None:
 
 def _viewer(settings: Settings) -> Viewer | None:
     if (settings.bundle_folder / "index.html").is_file():
-        return Viewer(settings, AssetFolder(settings.bundle_folder))
+        # Saving is decided once Orthanc has started (RestHandlers.decide_saving); nothing is served before.
+        return Viewer(settings, AssetFolder(settings.bundle_folder), save_target(settings, False))
     logger.error(
         "the OHIF bundle is missing from %s: run scripts/build_ohif_dist.sh. "
         "The study JSON is served, the viewer is not.",

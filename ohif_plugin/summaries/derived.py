@@ -73,6 +73,8 @@ RT_STRUCTURE_SET = DerivedObject(
         "StructureSetDate",
         "StructureSetTime",
         "ReferencedFrameOfReferenceSequence",
+        # OHIF reads it first; its own RTSTRUCT export writes it instead of RTReferencedStudySequence.
+        "ReferencedSeriesSequence",
         "StructureSetROISequence",
         "ROIContourSequence",
         "RTROIObservationsSequence",
@@ -87,6 +89,7 @@ DERIVED_OBJECTS: dict[str, DerivedObject] = {
     "1.2.840.10008.5.1.4.1.1.88.33": STRUCTURED_REPORT,  # Comprehensive SR
     "1.2.840.10008.5.1.4.1.1.88.34": STRUCTURED_REPORT,  # Comprehensive 3D SR
     "1.2.840.10008.5.1.4.1.1.66.4": SEGMENTATION,  # Segmentation
+    "1.2.840.10008.5.1.4.1.1.66.7": SEGMENTATION,  # Label Map Segmentation: what OHIF's "DICOM SEG" export writes
     "1.2.840.10008.5.1.4.1.1.481.3": RT_STRUCTURE_SET,  # RT Structure Set
 }
 """SOP Class UID -> what OHIF reads of it (the SOP classes OHIF's handlers take)."""

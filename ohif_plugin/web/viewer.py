@@ -1,4 +1,4 @@
-"""Serving the viewer under /ohif/: mode routes, app-config.js and bundle files.
+"""Serving the viewer under /ohif/: mode routes, app-config.js, the plugin's OHIF extension and bundle files.
 
 All answers are plain :class:`~ohif_plugin.responses.Response` values; the
 Orthanc adapter sends them.
@@ -13,27 +13,38 @@ from ohif_plugin.configuration import DataSource, Settings
 from ohif_plugin.responses import SECURITY_HEADERS, Response, matches
 from ohif_plugin.web.assets import Asset, AssetFolder, etag_of, javascript_value, resource_text
 from ohif_plugin.web.modes import MODE_ROUTES
+from ohif_plugin.web.saving import SaveTarget
 
+JAVASCRIPT = "text/javascript; charset=utf-8"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
-DICOM_JSON_SOURCE: dict[str, Any] = {
-    "friendlyName": "Orthanc DICOM JSON",
-    "namespace": "@ohif/extension-default.dataSourcesModule.dicomjson",
-    "sourceName": "dicomjson",
-    "configuration": {"name": "json"},
-}
+EXTENSION_PATH = "ohif-plugin-extension.js"
+"""Where the viewer fetches the plugin's OHIF extension, beside app-config.js."""
+EXTENSION_ID = "ohif-plugin-for-orthanc"
+"""The ``id`` the extension exports: data source namespaces start with it."""
 
 
-def dicom_web_source(dicomweb_root: str) -> dict[str, Any]:
-    """The DICOMweb data source; its roots are relative to the viewer page (/ohif/viewer)."""
+def dicom_json_source(saving: SaveTarget) -> dict[str, Any]:
+    """OHIF's dicom-json data source, with the plugin's store (see :mod:`ohif_plugin.web.saving`)."""
+    return {
+        "friendlyName": "Orthanc DICOM JSON",
+        "namespace": f"{EXTENSION_ID}.dataSourcesModule.dicomjson",
+        "sourceName": "dicomjson",
+        "configuration": {"name": "json", "orthancSaving": _saving_configuration(saving)},
+    }
+
+
+def dicom_web_source(dicomweb_root: str, saving: SaveTarget) -> dict[str, Any]:
+    """OHIF's DICOMweb data source, with the plugin's store; its roots are relative to the viewer page."""
     relative_root = ".." + dicomweb_root.rstrip("/")
     return {
         "friendlyName": "Orthanc DICOMweb",
-        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
+        "namespace": f"{EXTENSION_ID}.dataSourcesModule.dicomweb",
         "sourceName": "dicomweb",
         "configuration": {
             "name": "orthanc",
+            "orthancSaving": _saving_configuration(saving),
             "wadoUriRoot": relative_root,
             "qidoRoot": relative_root,
             "wadoRoot": relative_root,
@@ -51,16 +62,25 @@ def dicom_web_source(dicomweb_root: str) -> dict[str, Any]:
     }
 
 
-def app_config(settings: Settings) -> str:
+def _saving_configuration(saving: SaveTarget) -> dict[str, str]:
+    if saving.stow_root:
+        return {"stowRoot": saving.stow_root}
+    return {"unavailable": saving.unavailable}
+
+
+def app_config(settings: Settings, saving: SaveTarget) -> str:
     """The user configuration (or the default one), then the plugin's overrides."""
     user = settings.user_configuration or resource_text("app-config-default.js")
     if settings.data_source is DataSource.DICOM_WEB:
-        sources, default_source = [dicom_web_source(settings.dicomweb_root)], "dicomweb"
+        sources, default_source = [dicom_web_source(settings.dicomweb_root, saving)], "dicomweb"
     else:
-        sources, default_source = [DICOM_JSON_SOURCE], "dicomjson"
+        sources, default_source = [dicom_json_source(saving)], "dicomjson"
     overrides = [
         "window.config = window.config || {};",
         f"window.config.routerBasename = {javascript_value(settings.router_basename)};",
+        # Relative to the page's <base>, which the bundle rewrite sets to the viewer's folder.
+        "window.config.extensions = (window.config.extensions || []).concat("
+        f"[{javascript_value('./' + EXTENSION_PATH)}]);",
         f"window.config.dataSources = {javascript_value(sources)};",
         f"window.config.defaultDataSourceName = {javascript_value(default_source)};",
     ]
@@ -72,10 +92,20 @@ def app_config(settings: Settings) -> str:
 class Viewer:
     """Answers GET /ohif and /ohif/{path} (the Orthanc-side path is always /ohif/)."""
 
-    def __init__(self, settings: Settings, bundle: AssetFolder) -> None:
+    def __init__(self, settings: Settings, bundle: AssetFolder, saving: SaveTarget) -> None:
+        self._settings = settings
         self._bundle = bundle
-        config = app_config(settings).encode()
-        self._app_config = Asset(config, "text/javascript; charset=utf-8", etag_of(config), immutable=False)
+        extension = resource_text(EXTENSION_PATH).encode()
+        self._extension = Asset(extension, JAVASCRIPT, etag_of(extension), immutable=False)
+        self._app_config = self._configuration(saving)
+
+    def save_to(self, saving: SaveTarget) -> None:
+        """Where saving goes, once Orthanc has started and the DICOMweb plugin's presence is known."""
+        self._app_config = self._configuration(saving)
+
+    def _configuration(self, saving: SaveTarget) -> Asset:
+        config = app_config(self._settings, saving).encode()
+        return Asset(config, JAVASCRIPT, etag_of(config), immutable=False)
 
     def answer(self, path: str, if_none_match: str | None = None, accept_encoding: str | None = None) -> Response:
         """``path`` is what follows /ohif/, already URL-decoded by Orthanc.
@@ -86,6 +116,8 @@ class Viewer:
             asset = self._bundle.get("index.html")
         elif path == "app-config.js":
             asset = self._app_config
+        elif path == EXTENSION_PATH:
+            asset = self._extension
         else:
             asset = self._bundle.get(path)
         if asset is None:

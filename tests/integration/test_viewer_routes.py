@@ -17,9 +17,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
+import requests
 
+from harness.nginx import Nginx
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer
 from tests.conftest import ServerFactory
 from tests.support import dicom_factory as factory
@@ -33,12 +36,26 @@ SECURITY_HEADERS = {
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 
-DICOM_JSON_SOURCE = {
-    "friendlyName": "Orthanc DICOM JSON",
-    "namespace": "@ohif/extension-default.dataSourcesModule.dicomjson",
-    "sourceName": "dicomjson",
-    "configuration": {"name": "json"},
+EXTENSION = "./ohif-plugin-extension.js"
+"""The plugin's OHIF extension, whose data sources save (app-config.js lists it, relative to the viewer)."""
+NO_DICOMWEB = {
+    "unavailable": "Saving is not available: this Orthanc has no DICOMweb service. "
+    "Download still keeps a copy on this computer."
 }
+"""What the viewer says when a user saves on a server without the DICOMweb plugin."""
+
+
+def dicom_json_source(saving: dict[str, str]) -> dict[str, Any]:
+    return {
+        "friendlyName": "Orthanc DICOM JSON",
+        "namespace": "ohif-plugin-for-orthanc.dataSourcesModule.dicomjson",
+        "sourceName": "dicomjson",
+        "configuration": {"name": "json", "orthancSaving": saving},
+    }
+
+
+DICOM_JSON_SOURCE = dicom_json_source(NO_DICOMWEB)
+"""The default server of the tests has no DICOMweb plugin."""
 
 
 def dicom_web_source(root: str) -> dict[str, Any]:
@@ -46,10 +63,11 @@ def dicom_web_source(root: str) -> dict[str, Any]:
     rather than taken from the plugin, so that a change to it shows here."""
     return {
         "friendlyName": "Orthanc DICOMweb",
-        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
+        "namespace": "ohif-plugin-for-orthanc.dataSourcesModule.dicomweb",
         "sourceName": "dicomweb",
         "configuration": {
             "name": "orthanc",
+            "orthancSaving": {"stowRoot": root},
             "wadoUriRoot": root,
             "qidoRoot": root,
             "wadoRoot": root,
@@ -197,11 +215,100 @@ def test_user_configuration_is_sent_first_and_keeps_its_own_keys(make_server: Se
     assert text.startswith(user.read_text())
     config = evaluate_app_config(text)
     assert config["customKey"] == 42
-    assert config["extensions"] == [] and config["modes"] == []
+    assert config["extensions"] == [EXTENSION] and config["modes"] == []
     assert config["routerBasename"] == "/viewer-here/"
     assert config["dataSources"] == [DICOM_JSON_SOURCE]
     assert config["defaultDataSourceName"] == "dicomjson"
     assert config["showStudyList"] is False
+
+
+def test_the_extension_is_added_to_the_user_s_own(make_server: ServerFactory, tmp_path: Path) -> None:
+    user = tmp_path / "ohif-config.js"
+    user.write_text("window.config = {extensions: ['./mine.js'], modes: []};")
+    server = make_server(ohif={"UserConfiguration": str(user)})
+    assert evaluate_app_config(server.get("/ohif/app-config.js").text)["extensions"] == ["./mine.js", EXTENSION]
+
+
+# --- saving: where the data sources store, with and without the DICOMweb plugin -----------------
+
+
+@pytest.mark.parametrize(
+    ("options", "saving"),
+    [
+        ({}, NO_DICOMWEB),
+        ({"plugins": (PYTHON_PLUGIN, DICOMWEB_PLUGIN)}, {"stowRoot": "../dicom-web"}),
+        (
+            {"plugins": (PYTHON_PLUGIN, DICOMWEB_PLUGIN), "configuration": {"DicomWeb": {"Root": "/dw/here/"}}},
+            {"stowRoot": "../dw/here"},
+        ),
+        (
+            {"plugins": (PYTHON_PLUGIN, DICOMWEB_PLUGIN), "ohif": {"Saving": False}},
+            {"unavailable": "Saving is turned off on this server. Download still keeps a copy on this computer."},
+        ),
+        ({"ohif": {"StowRoot": "https://pacs.example.org/dw/"}}, {"stowRoot": "https://pacs.example.org/dw"}),
+    ],
+    ids=["no-dicomweb-plugin", "dicomweb-plugin", "dicomweb-root-changed", "saving-off", "stow-root-elsewhere"],
+)
+def test_where_the_dicom_json_source_saves(
+    make_server: ServerFactory, options: dict[str, Any], saving: dict[str, str]
+) -> None:
+    server = make_server(**options)
+    config = evaluate_app_config(server.get("/ohif/app-config.js").text)
+    assert config["dataSources"] == [dicom_json_source(saving)]
+    assert config["extensions"] == [EXTENSION]
+
+
+def test_the_log_says_where_saving_goes_or_what_to_do(make_server: ServerFactory) -> None:
+    without = make_server("without")
+    assert "The viewer cannot save reports and segmentations: the DICOMweb plugin is not loaded" in without.log_text()
+    with_plugin = make_server("with", plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN))
+    assert "The viewer saves reports and segmentations through STOW-RS to ../dicom-web" in with_plugin.log_text()
+
+
+def test_the_extension_is_served_as_javascript(orthanc: OrthancServer) -> None:
+    answer = orthanc.get("/ohif/ohif-plugin-extension.js")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].split(";")[0].strip() == "text/javascript"
+    assert "export default" in answer.text and "getDataSourcesModule" in answer.text
+    assert_security_headers(answer.headers)
+
+
+def stow_body(spec: factory.StudySpec) -> tuple[bytes, dict[str, str]]:
+    """A STOW-RS request of one instance, as OHIF's DICOMweb client writes it."""
+    part10 = factory.to_bytes(factory.ct_series(spec, 1, size=16)[0])
+    body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + part10 + b"\r\n--b--\r\n"
+    return body, {"Content-Type": 'multipart/related; type="application/dicom"; boundary=b'}
+
+
+def test_behind_a_proxy_prefix_the_viewer_s_stow_root_reaches_the_dicomweb_plugin(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    """The STOW root is relative to the viewer: under a prefix, it resolves to the prefix's DICOMweb."""
+    prefix = "/imaging/"
+    server = make_server(plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN), ohif={"RouterBasename": prefix + "ohif/"})
+    with Nginx(tmp_path / "nginx", prefix=prefix, upstream=server.url) as nginx:
+        viewer = f"{nginx.url}{prefix}ohif/viewer"
+        config = evaluate_app_config(requests.get(f"{nginx.url}{prefix}ohif/app-config.js", timeout=60).text)
+        [source] = config["dataSources"]
+        # The page's <base> is the viewer's folder: resolve as the browser does.
+        extension = urljoin(f"{nginx.url}{prefix}ohif/", config["extensions"][-1])
+        assert requests.get(extension, timeout=60).status_code == 200
+        stow = urljoin(viewer, source["configuration"]["orthancSaving"]["stowRoot"]) + "/studies"
+        assert stow == f"{nginx.url}{prefix}dicom-web/studies"
+        body, headers = stow_body(factory.StudySpec())
+        assert requests.post(stow, data=body, headers=headers, timeout=60).status_code == 200
+    assert len(server.get("/instances").json()) == 1
+
+
+def test_stow_without_credentials_is_refused_and_stores_nothing(make_server: ServerFactory) -> None:
+    server = make_server(plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN), credentials=("doctor", "secret"))
+    body, headers = stow_body(factory.StudySpec())
+    refused = requests.post(f"{server.url}/dicom-web/studies", data=body, headers=headers, timeout=60)
+    assert refused.status_code == 401
+    assert server.get("/instances").json() == []
+    accepted = server.session.post(f"{server.url}/dicom-web/studies", data=body, headers=headers, timeout=60)
+    assert accepted.status_code == 200
+    assert len(server.get("/instances").json()) == 1
 
 
 def test_user_configuration_without_a_final_semicolon_or_newline(make_server: ServerFactory, tmp_path: Path) -> None:

@@ -133,9 +133,16 @@ def test_section_not_an_object(section: Any) -> None:
 # --- DicomWeb.Root ---------------------------------------------------------------------
 
 
-def test_dicomweb_root_ignored_with_dicom_json() -> None:
-    settings = parse_settings({"OHIF": {"DataSource": "dicom-json"}, "DicomWeb": {"Root": 5}})
-    assert settings.dicomweb_root == "/dicom-web/"
+@pytest.mark.parametrize("root", [5, "dicom-web/"])
+def test_an_unusable_dicomweb_root_does_not_stop_the_dicom_json_source(root: Any) -> None:
+    settings = parse_settings({"OHIF": {"DataSource": "dicom-json"}, "DicomWeb": {"Root": root}})
+    assert settings.dicomweb_root == ""
+
+
+def test_dicomweb_root_read_with_dicom_json_too() -> None:
+    """The dicom-json source saves there."""
+    settings = parse_settings({"OHIF": {"DataSource": "dicom-json"}, "DicomWeb": {"Root": "/dw"}})
+    assert settings.dicomweb_root == "/dw/"
 
 
 def test_dicomweb_root_used_with_dicom_web() -> None:
@@ -152,6 +159,38 @@ def test_invalid_dicomweb_root_with_dicom_web(root: Any) -> None:
     message = _error({"OHIF": {"DataSource": "dicom-web"}, "DicomWeb": {"Root": root}})
     assert "DicomWeb" in message and "Root" in message
     assert str(root) in message
+
+
+# --- Saving and StowRoot ----------------------------------------------------------------
+
+
+def test_saving_is_on_by_default_towards_the_dicomweb_plugin() -> None:
+    settings = parse_settings({})
+    assert settings.saving is True
+    assert settings.stow_root == ""
+
+
+@pytest.mark.parametrize("root", ["/pacs/dicom-web/", "https://pacs.example.org/dicom-web"])
+def test_stow_root_points_saving_elsewhere(root: str) -> None:
+    settings = parse_settings({"OHIF": {"StowRoot": root}})
+    assert settings.stow_root == root.rstrip("/")
+
+
+@pytest.mark.parametrize("root", ["pacs/dicom-web", "ftp://pacs", 5])
+def test_invalid_stow_root(root: Any) -> None:
+    message = _error({"OHIF": {"StowRoot": root}})
+    assert "StowRoot" in message
+    assert str(root) in message
+
+
+@pytest.mark.parametrize(("dicomweb", "enabled"), [({}, True), ({"Enable": True}, True), ({"Enable": False}, False)])
+def test_dicomweb_enable_is_read(dicomweb: dict[str, Any], enabled: bool) -> None:
+    assert parse_settings({"DicomWeb": dicomweb}).dicomweb_enabled is enabled
+
+
+def test_saving_is_a_boolean() -> None:
+    message = _error({"OHIF": {"Saving": "no"}})
+    assert '"OHIF"."Saving" must be true or false' in message
 
 
 # --- unknown_keys ------------------------------------------------------------------------

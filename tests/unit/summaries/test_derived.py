@@ -80,6 +80,17 @@ def test_segmentation_keeps_segments_references_and_functional_groups(study: der
     assert "PixelData" not in fields
 
 
+def test_a_label_map_segmentation_is_read_as_a_segmentation(study: derived.DerivedStudy) -> None:
+    """OHIF's own "DICOM SEG" export writes Label Map Segmentation Storage."""
+    label_map = _reread(study.segmentation)
+    label_map.SOPClassUID = "1.2.840.10008.5.1.4.1.1.66.7"
+    label_map.SegmentationType = "LABELMAP"
+    fields = derived_fields(label_map)
+    assert fields["SegmentationType"] == "LABELMAP"
+    assert fields["SegmentSequence"][0]["SegmentLabel"] == "Lesion"
+    assert fields["ReferencedSeriesSequence"][0]["SeriesInstanceUID"] == study.images[0].SeriesInstanceUID
+
+
 def test_structure_set_keeps_rois_and_references_but_not_the_contour_points(study: derived.DerivedStudy) -> None:
     fields = derived_fields(_reread(study.structure_set))
     assert fields["StructureSetROISequence"][0]["ROIName"] == "Target"
@@ -91,6 +102,16 @@ def test_structure_set_keeps_rois_and_references_but_not_the_contour_points(stud
     frame_of_reference = fields["ReferencedFrameOfReferenceSequence"][0]
     series = frame_of_reference["RTReferencedStudySequence"][0]["RTReferencedSeriesSequence"][0]
     assert series["SeriesInstanceUID"] == study.images[0].SeriesInstanceUID
+
+
+def test_a_structure_set_s_referenced_series_is_kept(study: derived.DerivedStudy) -> None:
+    """As OHIF's own RTSTRUCT export writes it: the referenced series at the top level."""
+    structure_set = _reread(study.structure_set)
+    reference = Dataset()
+    reference.SeriesInstanceUID = study.images[0].SeriesInstanceUID
+    structure_set.ReferencedSeriesSequence = [reference]
+    fields = derived_fields(structure_set)
+    assert fields["ReferencedSeriesSequence"][0]["SeriesInstanceUID"] == study.images[0].SeriesInstanceUID
 
 
 def test_plain_images_get_no_derived_fields(study: derived.DerivedStudy) -> None:

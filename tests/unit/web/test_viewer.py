@@ -14,7 +14,8 @@ from ohif_plugin.configuration import DataSource, Settings
 from ohif_plugin.responses import SECURITY_HEADERS, Response
 from ohif_plugin.web.assets import AssetFolder
 from ohif_plugin.web.modes import MODE_ROUTES
-from ohif_plugin.web.viewer import IMMUTABLE, REVALIDATE, Viewer
+from ohif_plugin.web.saving import SaveTarget
+from ohif_plugin.web.viewer import EXTENSION_ID, EXTENSION_PATH, IMMUTABLE, REVALIDATE, Viewer
 
 INDEX = b"<!doctype html><title>OHIF</title>" + b"<script src=app.bundle.js></script>" * 50
 BUNDLE_FILE = "app.bundle.0123456789abcdef.js"
@@ -29,8 +30,12 @@ def bundle(tmp_path: Path) -> AssetFolder:
     return AssetFolder(tmp_path)
 
 
-def viewer(bundle: AssetFolder, **settings: Any) -> Viewer:
-    return Viewer(Settings(**settings), bundle)
+SAVES = SaveTarget(stow_root="../dicom-web")
+CANNOT_SAVE = SaveTarget(unavailable="Saving is turned off on this server.", reason="off")
+
+
+def viewer(bundle: AssetFolder, saving: SaveTarget = SAVES, **settings: Any) -> Viewer:
+    return Viewer(Settings(**settings), bundle, saving)
 
 
 def overrides(app_config: bytes) -> dict[str, Any]:
@@ -38,9 +43,12 @@ def overrides(app_config: bytes) -> dict[str, Any]:
     text = app_config.decode()
     marker = "/* Set by the OHIF plugin for Orthanc. */"
     assert marker in text
-    values = {}
+    values: dict[str, Any] = {}
     for name, value in re.findall(r"^window\.config\.(\w+) = (.*);$", text.split(marker, 1)[1], re.MULTILINE):
-        values[name] = json.loads(value)
+        try:
+            values[name] = json.loads(value)
+        except json.JSONDecodeError:
+            values[name] = value  # an expression: compared as text
     return values
 
 
@@ -73,9 +81,37 @@ def test_app_config_for_dicom_json(bundle: AssetFolder) -> None:
     assert values["defaultDataSourceName"] == "dicomjson"
     [source] = values["dataSources"]
     assert source["sourceName"] == "dicomjson"
-    assert source["namespace"] == "@ohif/extension-default.dataSourcesModule.dicomjson"
+    assert source["namespace"] == f"{EXTENSION_ID}.dataSourcesModule.dicomjson"
+    assert source["configuration"] == {"name": "json", "orthancSaving": {"stowRoot": "../dicom-web"}}
     assert values["showStudyList"] is False  # the DICOM JSON source cannot list studies
+    assert f'"./{EXTENSION_PATH}"' in values["extensions"]
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize("data_source", list(DataSource))
+def test_where_saving_is_unavailable_the_data_source_says_why(bundle: AssetFolder, data_source: DataSource) -> None:
+    response = viewer(bundle, CANNOT_SAVE, data_source=data_source).answer("app-config.js")
+    [source] = overrides(response.body)["dataSources"]
+    assert source["configuration"]["orthancSaving"] == {"unavailable": "Saving is turned off on this server."}
+
+
+def test_saving_decided_at_start_up_changes_app_config_and_its_etag(bundle: AssetFolder) -> None:
+    served = viewer(bundle, CANNOT_SAVE)
+    before = served.answer("app-config.js")
+    served.save_to(SAVES)
+    after = served.answer("app-config.js")
+    assert before.headers["ETag"] != after.headers["ETag"]
+    [source] = overrides(after.body)["dataSources"]
+    assert source["configuration"]["orthancSaving"] == {"stowRoot": "../dicom-web"}
+
+
+def test_the_extension_is_served_as_a_javascript_module(bundle: AssetFolder) -> None:
+    response = viewer(bundle).answer(EXTENSION_PATH)
+    assert response.status == 200
+    assert response.mime_type == "text/javascript; charset=utf-8"
+    assert response.headers["Cache-Control"] == REVALIDATE
+    assert "id: EXTENSION_ID" in response.body.decode()
+    assert f'const EXTENSION_ID = "{EXTENSION_ID}";' in response.body.decode()
 
 
 def test_app_config_for_dicom_web_points_at_the_dicomweb_root(bundle: AssetFolder) -> None:
@@ -86,6 +122,8 @@ def test_app_config_for_dicom_web_points_at_the_dicomweb_root(bundle: AssetFolde
     assert source["sourceName"] == "dicomweb"
     configuration = source["configuration"]
     assert configuration["qidoRoot"] == configuration["wadoRoot"] == configuration["wadoUriRoot"] == "../wado"
+    assert configuration["orthancSaving"] == {"stowRoot": "../dicom-web"}
+    assert source["namespace"] == f"{EXTENSION_ID}.dataSourcesModule.dicomweb"
     assert "showStudyList" not in values  # the DICOMweb source lists studies: the user decides
 
 
