@@ -188,6 +188,9 @@ def test_with_http_authentication_the_user_s_rights_decide(
         else:
             assert "HTTP 403" in ui.notification_text(viewer, "Not saved")
             assert [series["Modality"] for series in ui.series_of(protected, study_id)] == ["CT"]
+            # The study answer is the study as it was: no half state.
+            answer = protected.get(f"/studies/{study_id}/ohif-dicom-json").json()
+            assert [series["Modality"] for study in answer["studies"] for series in study["series"]] == ["CT"]
     finally:
         context.close()
 

@@ -300,6 +300,21 @@ def test_behind_a_proxy_prefix_the_viewer_s_stow_root_reaches_the_dicomweb_plugi
     assert len(server.get("/instances").json()) == 1
 
 
+def test_behind_a_proxy_that_wants_a_token_a_stow_without_it_is_refused(
+    make_server: ServerFactory, tmp_path: Path
+) -> None:
+    """The token a viewer link carries is what lets its STOW through; without it nothing is stored."""
+    server = make_server(plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN))
+    with Nginx(tmp_path / "nginx", prefix="/", upstream=server.url, token="t0k") as guard:
+        body, headers = stow_body(factory.StudySpec())
+        refused = requests.post(f"{guard.url}/dicom-web/studies", data=body, headers=headers, timeout=60)
+        assert refused.status_code == 403
+        assert server.get("/instances").json() == []
+        accepted = requests.post(f"{guard.url}/dicom-web/studies?token=t0k", data=body, headers=headers, timeout=60)
+        assert accepted.status_code == 200
+    assert len(server.get("/instances").json()) == 1
+
+
 def test_stow_without_credentials_is_refused_and_stores_nothing(make_server: ServerFactory) -> None:
     server = make_server(plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN), credentials=("doctor", "secret"))
     body, headers = stow_body(factory.StudySpec())
