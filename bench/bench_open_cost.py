@@ -158,9 +158,11 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
             files = upcoming.result()
             if index + 1 < len(plan):
                 upcoming = generator.submit(study_files, *plan[index + 1])
-            loaded[size].append(upload_all(server.url, files, clients).study_id)
+            for start in range(0, len(files), PACING_BATCH):
+                keep_pace_with_preload(server)
+                study_id = upload_all(server.url, files[start : start + PACING_BATCH], clients).study_id
+            loaded[size].append(study_id)
             sent += size
-            keep_pace_with_preload(server)
             if (index + 1) % 5 == 0 or index + 1 == len(plan):
                 elapsed = time.monotonic() - started
                 log(f"  uploaded {index + 1}/{len(plan)} studies, {sent:,}/{total:,} instances, "
@@ -171,6 +173,9 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
 PRELOAD_BACKLOG = 5_000
 """Queued instances above which the upload waits: every instance is summarized as it arrives, as in
 normal operation, and none is dropped from the preload queue (which would leave it to its first display)."""
+PACING_BATCH = 500
+"""Instances sent between two looks at the preload queue: a 2,000-instance study sent at once can overflow it
+where the preload is slower than the upload (trixie)."""
 
 
 def keep_pace_with_preload(server: OrthancServer) -> None:
