@@ -24,11 +24,10 @@ const TOKEN_ARGUMENTS = ["token"];
 const PAGE_ARGUMENTS = new URLSearchParams(window.location.search);
 
 function withToken(url) {
-  const page = PAGE_ARGUMENTS;
   const target = new URL(url, document.baseURI);
   for (const name of TOKEN_ARGUMENTS) {
-    if (page.has(name) && !target.searchParams.has(name)) {
-      target.searchParams.set(name, page.get(name));
+    if (PAGE_ARGUMENTS.has(name) && !target.searchParams.has(name)) {
+      target.searchParams.set(name, PAGE_ARGUMENTS.get(name));
     }
   }
   return target.href;

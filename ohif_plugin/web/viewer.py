@@ -13,7 +13,7 @@ from ohif_plugin.configuration import DataSource, Settings
 from ohif_plugin.responses import SECURITY_HEADERS, Response, matches
 from ohif_plugin.web.assets import Asset, AssetFolder, etag_of, javascript_value, resource_text
 from ohif_plugin.web.modes import MODE_ROUTES
-from ohif_plugin.web.saving import SaveTarget
+from ohif_plugin.web.saving import SaveTarget, page_relative
 
 JAVASCRIPT = "text/javascript; charset=utf-8"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -37,7 +37,7 @@ def dicom_json_source(saving: SaveTarget) -> dict[str, Any]:
 
 def dicom_web_source(dicomweb_root: str, saving: SaveTarget) -> dict[str, Any]:
     """OHIF's DICOMweb data source, with the plugin's store; its roots are relative to the viewer page."""
-    relative_root = ".." + dicomweb_root.rstrip("/")
+    relative_root = page_relative(dicomweb_root)
     return {
         "friendlyName": "Orthanc DICOMweb",
         "namespace": f"{EXTENSION_ID}.dataSourcesModule.dicomweb",
