@@ -38,17 +38,33 @@ mirror() {
 
 mounted() { mountpoint -q "$1"; }
 
+# Bind the host's folder at the same path in the root. A mount left by an earlier
+# run may show a folder that has since been deleted and made again (a checkout
+# cloned afresh at the same path): it is a mount point, but not of this folder, so
+# the mount is kept only when it shows the host folder itself (same device and inode).
+bind_into_root() {
+    local folder="$1"
+    mkdir -p "$target$folder"
+    if mounted "$target$folder"; then
+        [ "$(stat -c %d:%i "$folder")" = "$(stat -c %d:%i "$target$folder")" ] && return 0
+        log "$target$folder shows an older $folder: mounting it again"
+        umount -l "$target$folder"
+    fi
+    mount --bind "$folder" "$target$folder"
+}
+
 mount_into_root() {
-    mkdir -p "$target/proc" "$target/dev" "$target/tmp" "$target$root"
+    mkdir -p "$target/proc"
     mounted "$target/proc" || mount -t proc proc "$target/proc"
-    mounted "$target/dev" || mount --bind /dev "$target/dev"
+    bind_into_root /dev
     # The host's /dev/shm as well (a mount of its own), where a benchmark may keep storage in memory.
     if [ -d /dev/shm ] && mountpoint -q /dev/shm; then
-        mkdir -p "$target/dev/shm"
-        mounted "$target/dev/shm" || mount --bind /dev/shm "$target/dev/shm"
+        bind_into_root /dev/shm
     fi
-    mounted "$target/tmp" || mount --bind /tmp "$target/tmp"
-    mounted "$target$root" || mount --bind "$root" "$target$root"
+    bind_into_root /tmp
+    bind_into_root "$root"
+    [ -e "$target$root/pyproject.toml" ] || {
+        echo "debian_root: the checkout $root is not visible in the $release root at $target$root" >&2; exit 1; }
 }
 
 in_root() {
