@@ -158,10 +158,8 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
             files = upcoming.result()
             if index + 1 < len(plan):
                 upcoming = generator.submit(study_files, *plan[index + 1])
-            for start in range(0, len(files), PACING_BATCH):
-                keep_pace_with_preload(server)
-                study_id = upload_all(server.url, files[start : start + PACING_BATCH], clients).study_id
-            loaded[size].append(study_id)
+            keep_pace_with_preload(server, sent)
+            loaded[size].append(upload_all(server.url, files, clients).study_id)
             sent += size
             if (index + 1) % 5 == 0 or index + 1 == len(plan):
                 elapsed = time.monotonic() - started
@@ -171,16 +169,20 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
 
 
 PRELOAD_BACKLOG = 5_000
-"""Queued instances above which the upload waits: every instance is summarized as it arrives, as in
-normal operation, and none is dropped from the preload queue (which would leave it to its first display)."""
-PACING_BATCH = 500
-"""Instances sent between two looks at the preload queue: a 2,000-instance study sent at once can overflow it
-where the preload is slower than the upload (trixie)."""
+"""Instances sent and not yet summarized above which the next study waits: every instance is summarized
+as it arrives, as in normal operation, and none is dropped from the preload queue (which would leave it to
+its first display). Each study is then sent at once, so that it becomes stable once, when it is complete:
+a study sent in parts, with waits longer than ``StableAge`` between them, becomes stable after each part,
+and the stable-time work (the plugin's stored answer, DICOMweb's series metadata) is done again each time."""
 
 
-def keep_pace_with_preload(server: OrthancServer) -> None:
-    """Wait while the preload queue holds more than :data:`PRELOAD_BACKLOG` instances."""
-    while status(server)["Preload"]["QueueLength"] > PRELOAD_BACKLOG:
+def keep_pace_with_preload(server: OrthancServer, sent: int) -> None:
+    """Wait while more than :data:`PRELOAD_BACKLOG` of the ``sent`` instances have no summary yet.
+
+    Counted from the summaries made, not from the preload queue's length: Orthanc hands new instances to
+    the plugin from its change queue, which DICOMweb's series work can hold back, so the preload queue can
+    look short while thousands of instances are still to come into it."""
+    while sent - status(server)["SinceStart"]["SummariesComputed"] > PRELOAD_BACKLOG:
         time.sleep(1.0)
 
 
