@@ -5,11 +5,14 @@ Run from the repository root (not a pytest test), once per Debian release::
     [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
         .venv/bin/python -m bench.bench_open_cost [--studies 50] [--sizes 500,2000] [--results-dir bench/results]
 
-One Orthanc (SQLite, Preload on, the DICOMweb plugin loaded and enabled, ``StableAge`` 2 s) receives
-``--studies`` distinct studies of each size in ``--sizes`` (64x64 CT, one series each). Before anything
-is measured, every summary is stored, every study's answer is stored (its attachment 4202), DICOMweb's
-metadata cache is filled for each study where the DICOMweb plugin has one (1.15 and later; without it the
-DICOMweb path is measured uncached, and the result says so), and every study is opened once both ways.
+One Orthanc (SQLite, Preload on, ``StableAge`` 2 s) receives ``--studies`` distinct studies of each size
+in ``--sizes`` (64x64 CT, one series each); every summary and every study's answer (its attachment 4202)
+is stored. That Orthanc is then restarted on the same storage with the DICOMweb plugin loaded and enabled,
+which is measured: DICOMweb's metadata cache is filled for each study where the DICOMweb plugin has one
+(1.15 and later; without it the DICOMweb path is measured uncached, and the result says so), and every
+study is opened once both ways. Loading without DICOMweb saves time, not work that is measured: DICOMweb
+with a metadata cache computes a series' metadata on Orthanc's change thread when it becomes stable, and
+with studies arriving one after another that holds the plugin's preload back many times over.
 
 Then, for each size and for each path (ohif-dicom-json: ``GET /studies/{id}/ohif-dicom-json``; DICOMweb:
 a QIDO study query, a QIDO series query, then ``/series/{uid}/metadata`` per series, as OHIF asks), both
@@ -173,15 +176,15 @@ PRELOAD_BACKLOG = 5_000
 as it arrives, as in normal operation, and none is dropped from the preload queue (which would leave it to
 its first display). Each study is then sent at once, so that it becomes stable once, when it is complete:
 a study sent in parts, with waits longer than ``StableAge`` between them, becomes stable after each part,
-and the stable-time work (the plugin's stored answer, DICOMweb's series metadata) is done again each time."""
+and the stable-time work (the plugin's stored answer) is done again each time."""
 
 
 def keep_pace_with_preload(server: OrthancServer, sent: int) -> None:
     """Wait while more than :data:`PRELOAD_BACKLOG` of the ``sent`` instances have no summary yet.
 
     Counted from the summaries made, not from the preload queue's length: Orthanc hands new instances to
-    the plugin from its change queue, which DICOMweb's series work can hold back, so the preload queue can
-    look short while thousands of instances are still to come into it."""
+    the plugin from its change queue, which can lag behind the upload, so the preload queue can look short
+    while thousands of instances are still to come into it."""
     while sent - status(server)["SinceStart"]["SummariesComputed"] > PRELOAD_BACKLOG:
         time.sleep(1.0)
 
@@ -210,8 +213,8 @@ def describe_study(server: OrthancServer, study_id: str, instances: int) -> Stud
     return Study(study_id, study["MainDicomTags"]["StudyInstanceUID"], series_uids, instances)
 
 
-def prepare(server: OrthancServer, args: argparse.Namespace) -> tuple[dict[int, list[Study]], bool]:
-    """Every study uploaded, summarized, its answer stored, DICOMweb's cache filled where it has one."""
+def load(server: OrthancServer, args: argparse.Namespace) -> dict[int, list[str]]:
+    """Every study uploaded, summarized and its answer stored; the Orthanc study IDs by size."""
     total = args.studies * sum(args.sizes)
     log(f"Uploading {args.studies} studies of each of {', '.join(map(str, args.sizes))} instances "
         f"({total:,} instances, {args.upload_clients} clients)")
@@ -222,6 +225,11 @@ def prepare(server: OrthancServer, args: argparse.Namespace) -> tuple[dict[int, 
     for ids in loaded.values():
         for study_id in ids:
             wait_for_stored_answer(server, study_id)
+    return loaded
+
+
+def prepare(server: OrthancServer, loaded: dict[int, list[str]]) -> tuple[dict[int, list[Study]], bool]:
+    """DICOMweb's cache filled where it has one, every study opened once both ways."""
     studies = {size: [describe_study(server, study_id, size) for study_id in ids] for size, ids in loaded.items()}
     every = [study for found in studies.values() for study in found]
     log("Filling DICOMweb's metadata cache")
@@ -484,13 +492,23 @@ def measure_memory(server: OrthancServer, studies: Sequence[Study], args: argpar
 
 def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dict[str, dict[str, list[float]]],
                                                           Environment, bool]:
+    loading = OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age})
+    loading.start(timeout=60)
+    try:
+        loaded = load(loading, args)
+    except Exception:
+        log(f"the end of Orthanc's log:\n{loading.log_tail()}")
+        raise
+    finally:
+        stop(loading)
+    log("Restarting Orthanc on the same storage, with the DICOMweb plugin")
     server = OrthancServer(folder, plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
                            configuration={"DicomWeb": {"Enable": True}, "StableAge": args.stable_age})
-    server.start(timeout=60)
+    server.start(timeout=120)
     try:
         environment = Environment()
         environment.note_versions(server)
-        studies, cached = prepare(server, args)
+        studies, cached = prepare(server, loaded)
         log(f"Idle CPU over {args.idle:.0f} s")
         idle = idle_rate(server, args.idle)
         log(f"  {idle * 1000:.1f} ms per second")
@@ -504,11 +522,15 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
         log(f"the end of Orthanc's log:\n{server.log_tail()}")
         raise
     finally:
-        try:
-            server.stop(timeout=120)
-        except RuntimeError:
-            server.kill()
+        stop(server)
     return figures, samples, environment, cached
+
+
+def stop(server: OrthancServer) -> None:
+    try:
+        server.stop(timeout=120)
+    except RuntimeError:
+        server.kill()
 
 
 # --- Report and result ------------------------------------------------------------------------------------
