@@ -180,12 +180,17 @@ and the stable-time work (the plugin's stored answer) is done again each time.""
 
 
 def keep_pace_with_preload(server: OrthancServer, sent: int) -> None:
-    """Wait while more than :data:`PRELOAD_BACKLOG` of the ``sent`` instances have no summary yet.
+    """Wait while more than :data:`PRELOAD_BACKLOG` of the ``sent`` instances have no summary yet, or the
+    preload queue holds more than that.
 
-    Counted from the summaries made, not from the preload queue's length: Orthanc hands new instances to
-    the plugin from its change queue, which can lag behind the upload, so the preload queue can look short
-    while thousands of instances are still to come into it."""
-    while sent - status(server)["SinceStart"]["SummariesComputed"] > PRELOAD_BACKLOG:
+    Both: Orthanc hands new instances to the plugin from its change queue, which can lag behind the upload,
+    so the preload queue can look short while thousands of instances are still to come into it; and a study
+    that became stable has its summaries made with its answer, ahead of the preload, whose queue then holds
+    instances that only need a look."""
+    while True:
+        found = status(server)
+        if max(sent - found["SinceStart"]["SummariesComputed"], found["Preload"]["QueueLength"]) <= PRELOAD_BACKLOG:
+            return
         time.sleep(1.0)
 
 
