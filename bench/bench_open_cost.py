@@ -46,8 +46,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -497,20 +498,13 @@ def measure_memory(server: OrthancServer, studies: Sequence[Study], args: argpar
 
 def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dict[str, dict[str, list[float]]],
                                                           Environment, bool]:
-    loading = OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age})
-    loading.start(timeout=60)
-    try:
+    with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age}),
+                 timeout=60) as loading:
         loaded = load(loading, args)
-    except Exception:
-        log(f"the end of Orthanc's log:\n{loading.log_tail()}")
-        raise
-    finally:
-        stop(loading)
     log("Restarting Orthanc on the same storage, with the DICOMweb plugin")
-    server = OrthancServer(folder, plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
-                           configuration={"DicomWeb": {"Enable": True}, "StableAge": args.stable_age})
-    server.start(timeout=120)
-    try:
+    with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
+                               configuration={"DicomWeb": {"Enable": True}, "StableAge": args.stable_age}),
+                 timeout=120) as server:
         environment = Environment()
         environment.note_versions(server)
         studies, cached = prepare(server, loaded)
@@ -523,19 +517,21 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
             figures[str(size)], samples[str(size)] = measure_size(server, size, studies[size], args, idle)
         every = [study for found in studies.values() for study in found]
         figures["memory"] = measure_memory(server, every, args)
+    return figures, samples, environment, cached
+
+
+@contextmanager
+def running(server: OrthancServer, timeout: float) -> Iterator[OrthancServer]:
+    """``server`` started; the end of its log shown if the work fails; stopped (killed when it does not stop)."""
+    server.start(timeout=timeout)
+    try:
+        yield server
     except Exception:
         log(f"the end of Orthanc's log:\n{server.log_tail()}")
         raise
     finally:
-        stop(server)
-    return figures, samples, environment, cached
-
-
-def stop(server: OrthancServer) -> None:
-    try:
-        server.stop(timeout=120)
-    except RuntimeError:
-        server.kill()
+        with suppress(RuntimeError):  # OrthancServer.stop has killed it
+            server.stop(timeout=120)
 
 
 # --- Report and result ------------------------------------------------------------------------------------
