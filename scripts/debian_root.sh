@@ -63,6 +63,11 @@ mount_into_root() {
     fi
     bind_into_root /tmp
     bind_into_root "$root"
+    # The machine's name must resolve in the root as it does on the machine: DCMTK makes UIDs (some DICOMweb
+    # answers need one) from gethostid(), which looks that name up, holding a lock. Not in the root's
+    # /etc/hosts, each lookup asks DNS and, with no answer, waits for its timeout, and every request that
+    # makes a UID waits behind it. A copy, not a bind mount: the name is the machine's, read afresh here.
+    cp /etc/hosts "$target/etc/hosts"
     [ -e "$target$root/pyproject.toml" ] || {
         echo "debian_root: the checkout $root is not visible in the $release root at $target$root" >&2; exit 1; }
 }
