@@ -12,7 +12,8 @@ which is measured: DICOMweb's metadata cache is filled for each study where the 
 (1.15 and later; without it the DICOMweb path is measured uncached, and the result says so), and every
 study is opened once both ways. Loading without DICOMweb saves time, not work that is measured: DICOMweb
 with a metadata cache computes a series' metadata on Orthanc's change thread when it becomes stable, and
-with studies arriving one after another that holds the plugin's preload back many times over.
+with studies arriving one after another that holds the plugin's preload back many times over. The loaded
+storage can be kept and copied by the next release's run (``--loaded-storage``, :mod:`bench.open_cost_studies`).
 
 Then, for each size and for each path (ohif-dicom-json: ``GET /studies/{id}/ohif-dicom-json``; DICOMweb:
 a QIDO study query, a QIDO series query, then ``/series/{uid}/metadata`` per series, as OHIF asks), both
@@ -47,7 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,15 +65,13 @@ from bench.bench_core import (
     publish,
     report_header,
     timed_get,
-    upload_all,
 )
-from bench.bench_dicomweb import HEADERS, fill_dicomweb_cache, wait_for_stored_answer
+from bench.bench_dicomweb import HEADERS, fill_dicomweb_cache
+from bench.open_cost_studies import copy_kept_storage, keep_storage, load, status
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer, new_session
-from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
 BENCH = "bench_open_cost"
 PATHS = {"json": "ohif-dicom-json", "dicomweb": "DICOMweb"}
-SUMMARY_TIMEOUT = 1800.0
 TARGETS = {
     "cpu": ("≤", 0.25), "latency": ("≤", 0.2), "rate": ("≥", 3.0), "p95": ("≤", 0.5),
     "assembled": ("=", 0.0), "growth": ("≤", 50.0),
@@ -101,11 +100,6 @@ def rss_megabytes(server: OrthancServer) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/<pid>/status")
-
-
-def status(server: OrthancServer) -> dict[str, Any]:
-    found: dict[str, Any] = server.get("/ohif/api/status").json()
-    return found
 
 
 def counters(server: OrthancServer) -> tuple[int, int]:
@@ -143,95 +137,11 @@ OPENERS: dict[str, Opener] = {"json": open_json, "dicomweb": open_dicomweb}
 # --- Preparing the studies ------------------------------------------------------------------------------
 
 
-def study_files(instances: int, number: int) -> list[bytes]:
-    spec = StudySpec(patient_id=f"OPEN-{number:04d}", patient_name=f"Bench^Open{number:04d}",
-                     study_description=f"Open cost, {instances} instances")
-    return [to_bytes(dataset) for dataset in ct_series(spec, instances)]
-
-
-def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, clients: int) -> dict[int, list[str]]:
-    """Upload ``count`` studies of each size, the next one generated while the current one is sent."""
-    plan = [(size, index * count + number) for index, size in enumerate(sizes) for number in range(count)]
-    total = sum(size for size, _ in plan)
-    loaded: dict[int, list[str]] = {size: [] for size in sizes}
-    started = time.monotonic()
-    sent = 0
-    with ThreadPoolExecutor(1) as generator:
-        upcoming: Future[list[bytes]] = generator.submit(study_files, *plan[0])
-        for index, (size, _) in enumerate(plan):
-            files = upcoming.result()
-            if index + 1 < len(plan):
-                upcoming = generator.submit(study_files, *plan[index + 1])
-            keep_pace_with_preload(server, sent)
-            loaded[size].append(upload_all(server.url, files, clients).study_id)
-            sent += size
-            if (index + 1) % 5 == 0 or index + 1 == len(plan):
-                elapsed = time.monotonic() - started
-                log(f"  uploaded {index + 1}/{len(plan)} studies, {sent:,}/{total:,} instances, "
-                    f"{sent / elapsed:.0f} inst/s, about {(total - sent) * elapsed / sent:.0f} s to go")
-    return loaded
-
-
-PRELOAD_BACKLOG = 5_000
-"""Instances sent and not yet summarized above which the next study waits: every instance is summarized
-as it arrives, as in normal operation, and none is dropped from the preload queue (which would leave it to
-its first display). Each study is then sent at once, so that it becomes stable once, when it is complete:
-a study sent in parts, with waits longer than ``StableAge`` between them, becomes stable after each part,
-and the stable-time work (the plugin's stored answer) is done again each time."""
-
-
-def keep_pace_with_preload(server: OrthancServer, sent: int) -> None:
-    """Wait while more than :data:`PRELOAD_BACKLOG` of the ``sent`` instances have no summary yet, or the
-    preload queue holds more than that.
-
-    Both: Orthanc hands new instances to the plugin from its change queue, which can lag behind the upload,
-    so the preload queue can look short while thousands of instances are still to come into it; and a study
-    that became stable has its summaries made with its answer, ahead of the preload, whose queue then holds
-    instances that only need a look."""
-    while True:
-        found = status(server)
-        if max(sent - found["SinceStart"]["SummariesComputed"], found["Preload"]["QueueLength"]) <= PRELOAD_BACKLOG:
-            return
-        time.sleep(1.0)
-
-
-def wait_for_every_summary(server: OrthancServer, total: int) -> None:
-    """Until the preload queue is empty and at least ``total`` summaries were computed, none failed."""
-    deadline = time.monotonic() + SUMMARY_TIMEOUT
-    while True:
-        found = status(server)
-        since = found["SinceStart"]
-        if since["SummariesFailed"]:
-            raise RuntimeError(f"{since['SummariesFailed']} summaries failed")
-        if found["Preload"]["Dropped"]:
-            raise RuntimeError(f"the preload queue dropped {found['Preload']['Dropped']} instance(s)")
-        if found["Preload"]["QueueLength"] == 0 and since["SummariesComputed"] >= total:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{since['SummariesComputed']}/{total} summaries after {SUMMARY_TIMEOUT:.0f} s")
-        time.sleep(1.0)
-
-
 def describe_study(server: OrthancServer, study_id: str, instances: int) -> Study:
     study = server.get(f"/studies/{study_id}").json()
     series_uids = tuple(server.get(f"/series/{series}").json()["MainDicomTags"]["SeriesInstanceUID"]
                         for series in study["Series"])
     return Study(study_id, study["MainDicomTags"]["StudyInstanceUID"], series_uids, instances)
-
-
-def load(server: OrthancServer, args: argparse.Namespace) -> dict[int, list[str]]:
-    """Every study uploaded, summarized and its answer stored; the Orthanc study IDs by size."""
-    total = args.studies * sum(args.sizes)
-    log(f"Uploading {args.studies} studies of each of {', '.join(map(str, args.sizes))} instances "
-        f"({total:,} instances, {args.upload_clients} clients)")
-    loaded = load_studies(server, args.sizes, args.studies, args.upload_clients)
-    log("Waiting for every summary")
-    wait_for_every_summary(server, total)
-    log("Waiting for every study's stored answer")
-    for ids in loaded.values():
-        for study_id in ids:
-            wait_for_stored_answer(server, study_id)
-    return loaded
 
 
 def prepare(server: OrthancServer, loaded: dict[int, list[str]]) -> tuple[dict[int, list[Study]], bool]:
@@ -497,16 +407,27 @@ def measure_memory(server: OrthancServer, studies: Sequence[Study], args: argpar
 
 
 def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dict[str, dict[str, list[float]]],
-                                                          Environment, bool]:
-    with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age}),
-                 timeout=60) as loading:
-        loaded = load(loading, args)
-    log("Restarting Orthanc on the same storage, with the DICOMweb plugin")
+                                                          Environment, bool, str | None]:
+    """The figures, their samples, the environment, whether DICOMweb had a cache, and which other Orthanc
+    loaded the studies when a kept storage was copied."""
+    copied = copy_kept_storage(args, folder)
+    if copied is None:
+        with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age}),
+                     timeout=60) as loading:
+            loaded = load(loading, args)
+            loaded_by = loading.get("/system").json()["Version"]
+        keep_storage(args, folder, loaded, loaded_by)
+        loaded_elsewhere = None
+    else:
+        loaded, loaded_elsewhere = copied
+    log("Starting Orthanc on that storage, with the DICOMweb plugin")
     with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN, DICOMWEB_PLUGIN),
                                configuration={"DicomWeb": {"Enable": True}, "StableAge": args.stable_age}),
-                 timeout=120) as server:
+                 timeout=600) as server:
         environment = Environment()
         environment.note_versions(server)
+        if loaded_elsewhere == environment.orthanc_version:
+            loaded_elsewhere = None
         studies, cached = prepare(server, loaded)
         log(f"Idle CPU over {args.idle:.0f} s")
         idle = idle_rate(server, args.idle)
@@ -517,7 +438,7 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
             figures[str(size)], samples[str(size)] = measure_size(server, size, studies[size], args, idle)
         every = [study for found in studies.values() for study in found]
         figures["memory"] = measure_memory(server, every, args)
-    return figures, samples, environment, cached
+    return figures, samples, environment, cached, loaded_elsewhere
 
 
 @contextmanager
@@ -590,10 +511,14 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def write_result(args: argparse.Namespace, figures: result_files.Cases,
-                 samples: dict[str, dict[str, list[float]]], environment: Environment, cached: bool) -> None:
+                 samples: dict[str, dict[str, list[float]]], environment: Environment, cached: bool,
+                 loaded_by: str | None) -> None:
     record = {**environment.record(), "dicomweb_cache": cached}
     notes = [] if cached else [f"DICOMweb {environment.dicomweb_version} has no metadata cache (1.15 and later "
                                "have one): its path is measured uncached."]
+    if loaded_by is not None:
+        notes.append(f"The studies were loaded by Orthanc {loaded_by} (a kept storage, --loaded-storage) and "
+                     f"opened by Orthanc {environment.orthanc_version}, which measured them.")
     result_files.write(
         args, bench=BENCH, title="What an open costs the server: ohif-dicom-json vs DICOMweb",
         command=command_line(args),
@@ -627,6 +552,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stable-age", type=int, default=2, help="Orthanc's StableAge (2)")
     parser.add_argument("--upload-clients", type=int, default=4, help="parallel upload clients (4)")
     parser.add_argument("--workdir", type=Path, default=None, help="where Orthanc keeps its storage")
+    parser.add_argument("--loaded-storage", type=Path, default=None,
+                        help="a folder where the loaded storage is kept, or copied from when it holds one loaded "
+                        "with the same --studies and --sizes (by this or an older release)")
     result_files.add_arguments(parser)
     return parser.parse_args(argv)
 
@@ -638,10 +566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"Measuring takes about {measured / 60:.1f} min after the studies are loaded, plus the memory run")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ohif-bench-open-cost-", dir=args.workdir) as folder:
-        figures, samples, environment, cached = run(args, Path(folder))
+        figures, samples, environment, cached, loaded_by = run(args, Path(folder))
     log(f"Done in {(time.monotonic() - started) / 60:.1f} min")
     publish(report(args, figures, environment, cached))
-    write_result(args, figures, samples, environment, cached)
+    write_result(args, figures, samples, environment, cached, loaded_by)
     return 0
 
 
