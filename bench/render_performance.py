@@ -322,8 +322,8 @@ def section_open_cost(chosen: dict[Kind, Result]) -> list[str]:
     for result in found:
         parameters = result.get("parameters", {})
         sizes = [int(size) for size in parameters.get("sizes", [])]
-        cached = "its metadata cache filled" if parameters.get("dicomweb_cached") else \
-            "no metadata cache (before 1.15): measured uncached"
+        cached = " DICOMweb's metadata cache filled." if parameters.get("dicomweb_cached") else ""
+        notes = [f"- {note}" for note in result.get("notes", [])]  # an uncached DICOMweb, who loaded the studies
         headers = ["measure"]
         for size in sizes:
             headers += [f"{size:,}: ohif-dicom-json", f"{size:,}: DICOMweb", f"{size:,}: ratio"]
@@ -332,10 +332,10 @@ def section_open_cost(chosen: dict[Kind, Result]) -> list[str]:
                        for key in ("rss_first", "rss_last", "growth", "assembled")
                        if (figure := memory.get(key))]
         lines += [f"### {result['release']}", "",
-                  f"{versions(result)}; DICOMweb with {cached}. {parameters.get('studies', '?')} studies of each "
+                  f"{versions(result)}.{cached} {parameters.get('studies', '?')} studies of each "
                   f"size; {parameters.get('spaced_opens', '?')} spaced opens {parameters.get('spacing', '?')} s "
                   f"apart; {parameters.get('duration', '?')} s per concurrent case. Orthanc idle: "
-                  f"{cell(figure_of(result, 'idle', 'cpu'))}.", "",
+                  f"{cell(figure_of(result, 'idle', 'cpu'))}.", "", *([*notes, ""] if notes else []),
                   *table([*headers, "target (ratio)"], open_cost_rows(result)),
                   f"Memory, {parameters.get('memory_clients', '?')} clients:", "",
                   *table(["measure", "value", "target"], memory_rows),
