@@ -47,9 +47,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +66,7 @@ from bench.bench_core import (
     timed_get,
 )
 from bench.bench_dicomweb import HEADERS, fill_dicomweb_cache
-from bench.open_cost_studies import analyze_index, copy_kept_storage, keep_storage, load, status
+from bench.open_cost_studies import analyze_index, copy_kept_storage, keep_storage, load_into, running, status
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer, new_session
 
 BENCH = "bench_open_cost"
@@ -412,10 +411,7 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
     loaded the studies when a kept storage was copied."""
     copied = copy_kept_storage(args, folder)
     if copied is None:
-        with running(OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age}),
-                     timeout=60) as loading:
-            loaded = load(loading, args)
-            loaded_by = loading.get("/system").json()["Version"]
+        loaded, loaded_by = load_into(folder, args)
         keep_storage(args, folder, loaded, loaded_by)
         loaded_elsewhere = None
     else:
@@ -440,20 +436,6 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
         every = [study for found in studies.values() for study in found]
         figures["memory"] = measure_memory(server, every, args)
     return figures, samples, environment, cached, loaded_elsewhere
-
-
-@contextmanager
-def running(server: OrthancServer, timeout: float) -> Iterator[OrthancServer]:
-    """``server`` started; the end of its log shown if the work fails; stopped (killed when it does not stop)."""
-    server.start(timeout=timeout)
-    try:
-        yield server
-    except Exception:
-        log(f"the end of Orthanc's log:\n{server.log_tail()}")
-        raise
-    finally:
-        with suppress(RuntimeError):  # OrthancServer.stop has killed it
-            server.stop(timeout=120)
 
 
 # --- Report and result ------------------------------------------------------------------------------------

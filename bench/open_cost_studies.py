@@ -1,5 +1,6 @@
 """The studies of :mod:`bench.bench_open_cost`: generated, loaded into an Orthanc without DICOMweb until
-every summary and every study's answer is stored, and that storage kept for the next release's run.
+every summary and every study's answer is stored (that Orthanc stopped once, after the first studies, to
+gather SQLite's statistics), and that storage kept for the next release's run.
 
 Loading is most of a run's time: the plugin summarizes every instance as it arrives, on one core. The
 storage a run loaded can be kept (``--loaded-storage``) and copied by the run on another release, whose
@@ -14,14 +15,15 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from bench.bench_core import log, upload_all
 from bench.bench_dicomweb import wait_for_stored_answer
-from harness.orthanc_server import OrthancServer
+from harness.orthanc_server import PYTHON_PLUGIN, OrthancServer
 from ohif_plugin.demo.samples import StudySpec, ct_series, to_bytes
 
 SUMMARY_TIMEOUT = 1800.0
@@ -42,11 +44,10 @@ def study_files(instances: int, number: int) -> list[bytes]:
     return [to_bytes(dataset) for dataset in ct_series(spec, instances)]
 
 
-def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, clients: int) -> dict[int, list[str]]:
-    """Upload ``count`` studies of each size, the next one generated while the current one is sent."""
-    plan = [(size, index * count + number) for index, size in enumerate(sizes) for number in range(count)]
+def load_studies(server: OrthancServer, plan: Sequence[tuple[int, int]], clients: int) -> dict[int, list[str]]:
+    """Upload the studies of ``plan`` (size, number), the next one generated while the current one is sent."""
     total = sum(size for size, _ in plan)
-    loaded: dict[int, list[str]] = {size: [] for size in sizes}
+    loaded: dict[int, list[str]] = {}
     started = time.monotonic()
     sent = 0
     with ThreadPoolExecutor(1) as generator:
@@ -56,7 +57,7 @@ def load_studies(server: OrthancServer, sizes: Sequence[int], count: int, client
             if index + 1 < len(plan):
                 upcoming = generator.submit(study_files, *plan[index + 1])
             keep_pace_with_preload(server, sent)
-            loaded[size].append(upload_all(server.url, files, clients).study_id)
+            loaded.setdefault(size, []).append(upload_all(server.url, files, clients).study_id)
             sent += size
             if (index + 1) % 5 == 0 or index + 1 == len(plan):
                 elapsed = time.monotonic() - started
@@ -105,12 +106,11 @@ def wait_for_every_summary(server: OrthancServer, total: int) -> None:
         time.sleep(1.0)
 
 
-def load(server: OrthancServer, args: argparse.Namespace) -> dict[int, list[str]]:
-    """Every study uploaded, summarized and its answer stored; the Orthanc study IDs by size."""
-    total = args.studies * sum(args.sizes)
-    log(f"Uploading {args.studies} studies of each of {', '.join(map(str, args.sizes))} instances "
-        f"({total:,} instances, {args.upload_clients} clients)")
-    loaded = load_studies(server, args.sizes, args.studies, args.upload_clients)
+def load(server: OrthancServer, plan: Sequence[tuple[int, int]], clients: int) -> dict[int, list[str]]:
+    """The studies of ``plan`` uploaded, summarized and their answers stored; their Orthanc IDs by size."""
+    total = sum(size for size, _ in plan)
+    log(f"Uploading {len(plan)} studies ({total:,} instances, {clients} clients)")
+    loaded = load_studies(server, plan, clients)
     log("Waiting for every summary")
     wait_for_every_summary(server, total)
     log("Waiting for every study's stored answer")
@@ -118,6 +118,46 @@ def load(server: OrthancServer, args: argparse.Namespace) -> dict[int, list[str]
         for study_id in ids:
             wait_for_stored_answer(server, study_id)
     return loaded
+
+
+ANALYZED_AFTER = 10
+"""Studies loaded before the loading Orthanc is stopped once for :func:`analyze_index`, so that the rest
+load at a rate that does not fall as the index grows."""
+
+
+def load_into(folder: Path, args: argparse.Namespace) -> tuple[dict[int, list[str]], str]:
+    """``--studies`` studies of each of ``--sizes`` loaded by an Orthanc without DICOMweb: their Orthanc IDs
+    by size, and that Orthanc's version."""
+    plan = [(size, index * args.studies + number) for index, size in enumerate(args.sizes)
+            for number in range(args.studies)]
+    log(f"Loading {args.studies} studies of each of {', '.join(map(str, args.sizes))} instances")
+    loaded: dict[int, list[str]] = {size: [] for size in args.sizes}
+    version = "?"
+    for part in (plan[:ANALYZED_AFTER], plan[ANALYZED_AFTER:]):
+        if not part:
+            continue
+        if (folder / STORAGE / "index").exists():
+            analyze_index(folder)
+        server = OrthancServer(folder, plugins=(PYTHON_PLUGIN,), configuration={"StableAge": args.stable_age})
+        with running(server, timeout=60):
+            for size, ids in load(server, part, args.upload_clients).items():
+                loaded[size] += ids
+            version = str(server.get("/system").json()["Version"])
+    return loaded, version
+
+
+@contextmanager
+def running(server: OrthancServer, timeout: float) -> Iterator[OrthancServer]:
+    """``server`` started; the end of its log shown if the work fails; stopped (killed when it does not stop)."""
+    server.start(timeout=timeout)
+    try:
+        yield server
+    except Exception:
+        log(f"the end of Orthanc's log:\n{server.log_tail()}")
+        raise
+    finally:
+        with suppress(RuntimeError):  # OrthancServer.stop has killed it
+            server.stop(timeout=120)
 
 
 def kept_storage(args: argparse.Namespace) -> dict[int, list[str]] | None:
