@@ -67,6 +67,7 @@ from bench.bench_core import (
 )
 from bench.bench_dicomweb import HEADERS, fill_dicomweb_cache
 from bench.open_cost_studies import analyze_index, copy_kept_storage, keep_storage, load_into, running, status
+from bench.quiet import measuring_alone
 from harness.orthanc_server import DICOMWEB_PLUGIN, PYTHON_PLUGIN, OrthancServer, new_session
 
 BENCH = "bench_open_cost"
@@ -426,15 +427,16 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
         if loaded_elsewhere == environment.orthanc_version:
             loaded_elsewhere = None
         studies, cached = prepare(server, loaded)
-        log(f"Idle CPU over {args.idle:.0f} s")
-        idle = idle_rate(server, args.idle)
-        log(f"  {idle * 1000:.1f} ms per second")
-        figures: result_files.Cases = {"idle": {"cpu": single(idle * 1000, "ms/s", "Orthanc CPU while idle")}}
-        samples: dict[str, dict[str, list[float]]] = {}
-        for size in args.sizes:
-            figures[str(size)], samples[str(size)] = measure_size(server, size, studies[size], args, idle)
-        every = [study for found in studies.values() for study in found]
-        figures["memory"] = measure_memory(server, every, args)
+        with measuring_alone(server, args.measure_lock):
+            log(f"Idle CPU over {args.idle:.0f} s")
+            idle = idle_rate(server, args.idle)
+            log(f"  {idle * 1000:.1f} ms per second")
+            figures: result_files.Cases = {"idle": {"cpu": single(idle * 1000, "ms/s", "Orthanc CPU while idle")}}
+            samples: dict[str, dict[str, list[float]]] = {}
+            for size in args.sizes:
+                figures[str(size)], samples[str(size)] = measure_size(server, size, studies[size], args, idle)
+            every = [study for found in studies.values() for study in found]
+            figures["memory"] = measure_memory(server, every, args)
     return figures, samples, environment, cached, loaded_elsewhere
 
 
@@ -539,6 +541,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--loaded-storage", type=Path, default=None,
                         help="a folder where the loaded storage is kept, or copied from when it holds one loaded "
                         "with the same --studies and --sizes (by this or an older release)")
+    parser.add_argument("--measure-lock", type=Path, default=None,
+                        help="a file that runs preparing at the same time share: they measure one after the other, "
+                        "each once the machine is quiet")
     result_files.add_arguments(parser)
     return parser.parse_args(argv)
 
