@@ -427,7 +427,7 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
         if loaded_elsewhere == environment.orthanc_version:
             loaded_elsewhere = None
         studies, cached = prepare(server, loaded)
-        with measuring_alone(server, args.measure_lock):
+        with measuring_alone(server, args.measure_lock) as elsewhere:
             log(f"Idle CPU over {args.idle:.0f} s")
             idle = idle_rate(server, args.idle)
             log(f"  {idle * 1000:.1f} ms per second")
@@ -437,6 +437,7 @@ def run(args: argparse.Namespace, folder: Path) -> tuple[result_files.Cases, dic
                 figures[str(size)], samples[str(size)] = measure_size(server, size, studies[size], args, idle)
             every = [study for found in studies.values() for study in found]
             figures["memory"] = measure_memory(server, every, args)
+        figures["idle"]["elsewhere"] = single(elsewhere.cores, "cores", "the rest of the machine while measuring")
     return figures, samples, environment, cached, loaded_elsewhere
 
 

@@ -324,6 +324,8 @@ def section_open_cost(chosen: dict[Kind, Result]) -> list[str]:
         sizes = [int(size) for size in parameters.get("sizes", [])]
         cached = " DICOMweb's metadata cache filled." if parameters.get("dicomweb_cached") else ""
         notes = [f"- {note}" for note in result.get("notes", [])]  # an uncached DICOMweb, who loaded the studies
+        busy = result["figures"]["idle"].get("elsewhere")
+        elsewhere = f" The rest of the machine while measuring: {cell(busy)}." if busy else ""
         headers = ["measure"]
         for size in sizes:
             headers += [f"{size:,}: ohif-dicom-json", f"{size:,}: DICOMweb", f"{size:,}: ratio"]
@@ -335,7 +337,7 @@ def section_open_cost(chosen: dict[Kind, Result]) -> list[str]:
                   f"{versions(result)}.{cached} {parameters.get('studies', '?')} studies of each "
                   f"size; {parameters.get('spaced_opens', '?')} spaced opens {parameters.get('spacing', '?')} s "
                   f"apart; {parameters.get('duration', '?')} s per concurrent case. Orthanc idle: "
-                  f"{cell(figure_of(result, 'idle', 'cpu'))}.", "", *([*notes, ""] if notes else []),
+                  f"{cell(figure_of(result, 'idle', 'cpu'))}.{elsewhere}", "", *([*notes, ""] if notes else []),
                   *table([*headers, "target (ratio)"], open_cost_rows(result)),
                   f"Memory, {parameters.get('memory_clients', '?')} clients:", "",
                   *table(["measure", "value", "target"], memory_rows),
