@@ -5,15 +5,16 @@ Run from the repository root (not a pytest test), once per Debian release::
     [OHIF_DEBIAN_ROOT=/var/cache/ohif-plugin/debian-roots/trixie] \\
         .venv/bin/python -m bench.bench_open_cost [--studies 50] [--sizes 500,2000] [--results-dir bench/results]
 
-One Orthanc (SQLite, Preload on, ``StableAge`` 2 s) receives ``--studies`` distinct studies of each size
-in ``--sizes`` (64x64 CT, one series each); every summary and every study's answer (its attachment 4202)
-is stored. That Orthanc is then restarted on the same storage with the DICOMweb plugin loaded and enabled,
-which is measured: DICOMweb's metadata cache is filled for each study where the DICOMweb plugin has one
-(1.15 and later; without it the DICOMweb path is measured uncached, and the result says so), and every
-study is opened once both ways. Loading without DICOMweb saves time, not work that is measured: DICOMweb
-with a metadata cache computes a series' metadata on Orthanc's change thread when it becomes stable, and
-with studies arriving one after another that holds the plugin's preload back many times over. The loaded
-storage can be kept and copied by the next release's run (``--loaded-storage``, :mod:`bench.open_cost_studies`).
+One Orthanc (SQLite, Preload on, ``StableAge`` 2 s) receives ``--studies`` distinct studies of each size in
+``--sizes`` (64x64 CT, one series each); every summary and every study's answer (its attachment 4202) is
+stored. That Orthanc is then restarted on the same storage, its SQLite index analysed first
+(:func:`bench.open_cost_studies.analyze_index`), with the DICOMweb plugin loaded and enabled, which is
+measured: DICOMweb's metadata cache is filled for each study where the DICOMweb plugin has one (1.15 and
+later; without it the DICOMweb path is measured uncached, and the result says so), and every study is opened
+once both ways. Loading without DICOMweb saves time, not work that is measured: DICOMweb with a metadata
+cache computes a series' metadata on Orthanc's change thread when it becomes stable, and with studies
+arriving one after another that holds the plugin's preload back many times over. The loaded storage can be
+kept and copied by the next release's run (``--loaded-storage``, :mod:`bench.open_cost_studies`).
 
 Then, for each size and for each path (ohif-dicom-json: ``GET /studies/{id}/ohif-dicom-json``; DICOMweb:
 a QIDO study query, a QIDO series query, then ``/series/{uid}/metadata`` per series, as OHIF asks), both
