@@ -160,26 +160,18 @@ def running(server: OrthancServer, timeout: float) -> Iterator[OrthancServer]:
             server.stop(timeout=120)
 
 
-def kept_storage(args: argparse.Namespace) -> dict[int, list[str]] | None:
-    """The study IDs by size of the storage kept in ``--loaded-storage``, when it holds one loaded with
-    this run's ``--studies`` and ``--sizes``."""
+def copy_kept_storage(args: argparse.Namespace, folder: Path) -> tuple[dict[int, list[str]], str] | None:
+    """The storage kept in ``--loaded-storage``, when it holds one loaded with this run's ``--studies`` and
+    ``--sizes``, copied into ``folder``: its study IDs by size and the Orthanc that loaded it."""
     if args.loaded_storage is None or not (args.loaded_storage / LOADED).is_file():
         return None
     kept = json.loads((args.loaded_storage / LOADED).read_text())
     if kept["studies"] != args.studies or kept["sizes"] != args.sizes:
         raise SystemExit(f"{args.loaded_storage} holds {kept['studies']} studies of each of {kept['sizes']} "
                          f"instances, not {args.studies} of each of {args.sizes}: empty it or choose another folder")
-    return {int(size): ids for size, ids in kept["ids"].items()}
-
-
-def copy_kept_storage(args: argparse.Namespace, folder: Path) -> tuple[dict[int, list[str]], str] | None:
-    """The kept storage copied into ``folder``: its study IDs by size and the Orthanc that loaded it."""
-    ids = kept_storage(args)
-    if ids is None:
-        return None
     log(f"Copying the studies loaded in {args.loaded_storage}")
     shutil.copytree(args.loaded_storage / STORAGE, folder / STORAGE)
-    return ids, str(json.loads((args.loaded_storage / LOADED).read_text())["loaded_by"])
+    return {int(size): ids for size, ids in kept["ids"].items()}, str(kept["loaded_by"])
 
 
 def keep_storage(args: argparse.Namespace, folder: Path, loaded: dict[int, list[str]], loaded_by: str) -> None:
