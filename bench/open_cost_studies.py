@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -194,5 +194,5 @@ def analyze_index(folder: Path) -> None:
     filling DICOMweb's metadata cache, a lookup per instance, would take longer than the whole measurement
     many times over. Both paths are measured on the analysed index."""
     log("Gathering SQLite's statistics in Orthanc's index (ANALYZE)")
-    with sqlite3.connect(folder / STORAGE / "index") as connection:
+    with closing(sqlite3.connect(folder / STORAGE / "index")) as connection:
         connection.execute("ANALYZE")
